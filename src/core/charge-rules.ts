@@ -1,0 +1,76 @@
+/**
+ * The arithmetic every store must agree on, in one place: the multi-scope limit check and the
+ * sliding minute window. Stores that decide inside their database (a Lua script, a SQL function)
+ * implement the same rules, and the conformance suite holds them to it.
+ */
+
+export interface LineState {
+  /** What the call adds (negative for a release). */
+  readonly amount: number;
+  /** Hard limit of the counter; null counts without limiting. */
+  readonly limit: number | null;
+  /** The counter's value before the call. */
+  readonly used: number;
+}
+
+/** Index of the first line the call would push past its limit, or -1 when the call fits every scope. */
+export function findRefusingLine(lines: readonly LineState[]): number {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    // used + amount <= limit passes: a call that lands exactly on the limit is allowed.
+    if (line.limit !== null && line.amount > 0 && line.used + line.amount > line.limit) return i;
+  }
+  return -1;
+}
+
+export interface RateWindowCounts {
+  /** Calls counted in the current fixed window. */
+  readonly current: number;
+  /** Calls counted in the window before it. */
+  readonly previous: number;
+}
+
+export interface RateVerdict {
+  readonly allowed: boolean;
+  readonly limit: number;
+  /** Calls left in the sliding window after this call (if allowed). */
+  readonly remaining: number;
+  /** When the current fixed window ends, epoch ms. */
+  readonly resetAtMs: number;
+  /** For a refused call: how long until a call would pass; 0 when allowed. */
+  readonly retryAfterMs: number;
+}
+
+export function windowStartOf(atMs: number, windowMs: number): number {
+  return Math.floor(atMs / windowMs) * windowMs;
+}
+
+/**
+ * Sliding window approximated from two fixed windows (as Cloudflare and Upstash do): the previous
+ * window's count weighs by how much of it still overlaps the sliding window. It needs two counters
+ * per key instead of a log of timestamps, and stays within a call or two of an exact sliding log.
+ */
+export function evaluateSlidingWindow(limit: number, windowMs: number, counts: RateWindowCounts, atMs: number): RateVerdict {
+  const windowStart = windowStartOf(atMs, windowMs);
+  const resetAtMs = windowStart + windowMs;
+  const elapsed = (atMs - windowStart) / windowMs;
+  const estimate = Math.floor(counts.previous * (1 - elapsed)) + counts.current;
+  if (estimate + 1 <= limit) {
+    return { allowed: true, limit, remaining: limit - estimate - 1, resetAtMs, retryAfterMs: 0 };
+  }
+  return { allowed: false, limit, remaining: 0, resetAtMs, retryAfterMs: retryAfter(limit, windowMs, counts, windowStart, atMs) };
+}
+
+function retryAfter(limit: number, windowMs: number, counts: RateWindowCounts, windowStart: number, atMs: number): number {
+  if (limit <= 0) return windowMs;
+  // When does floor(previous × (1 − f)) + current + 1 <= limit hold again?
+  const passesAt = (previous: number, current: number, start: number): number | null => {
+    const room = limit - current - 1;
+    if (room < 0) return null;
+    if (previous <= room) return start;
+    return start + Math.floor(windowMs * (1 - (room + 1) / previous)) + 1;
+  };
+  const inThisWindow = passesAt(counts.previous, counts.current, windowStart);
+  const at = inThisWindow ?? passesAt(counts.current, 0, windowStart + windowMs) ?? windowStart + 2 * windowMs;
+  return Math.max(1, at - atMs);
+}

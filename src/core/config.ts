@@ -1,0 +1,248 @@
+import type { CostRule, InteractionType, OperationOverride } from './catalogue.js';
+import { DEFAULT_OPERATIONS } from './catalogue.js';
+import { configInvalid, parsePlans, type Plans } from './plans.js';
+import { describe, isRecord, type Problems } from './validation.js';
+
+export const STORE_KINDS = ['sqlite', 'postgres', 'redis', 'parse', 'ram'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+export interface MeteringConfig {
+  /** Serve calls uncounted when the usage store cannot be reached (instead of 503). */
+  readonly failOpen: boolean;
+  /** Give a charge back when the handler fails with a 5xx. */
+  readonly refundOnServerError: boolean;
+  readonly idempotencyTtlMs: number;
+  /** How long an authenticated key and its tenant stay cached (changes also invalidate at once). */
+  readonly tenantCacheTtlMs: number;
+  readonly rateWindowMs: number;
+  /** last_used_at is written at most this often per key. */
+  readonly keyTouchIntervalMs: number;
+  readonly events: { readonly enabled: boolean; readonly retentionDays: number };
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly store: {
+    readonly kind: StoreKind;
+    readonly sqlitePath: string;
+    readonly databaseUrl: string | null;
+    readonly redisUrl: string | null;
+    readonly parse: { readonly serverUrl: string; readonly appId: string; readonly masterKey: string } | null;
+  };
+  /** Secret of the keyed hash API keys are stored under. */
+  readonly keySecret: string;
+  readonly adminKey: string | null;
+  readonly metering: MeteringConfig;
+  readonly operations: Readonly<Record<string, OperationOverride>>;
+  readonly plans: Plans;
+  readonly memory: { readonly maxContentBytes: number };
+}
+
+export const DEFAULT_METERING: MeteringConfig = Object.freeze({
+  failOpen: false,
+  refundOnServerError: true,
+  idempotencyTtlMs: 24 * 60 * 60 * 1000,
+  tenantCacheTtlMs: 30_000,
+  rateWindowMs: 60_000,
+  keyTouchIntervalMs: 60_000,
+  events: Object.freeze({ enabled: true, retentionDays: 30 }),
+});
+
+/**
+ * Validates a whole configuration (defaults, file, environment and flags already merged by the
+ * loader) and returns it frozen. Every problem is reported with its path in one CONFIG_INVALID.
+ */
+export function parseConfig(input: unknown): Config {
+  const problems: Problems = [];
+  if (!isRecord(input)) throw configInvalid('config', [`config: must be an object, got ${describe(input)}`]);
+  const read = new Reader(input, problems);
+
+  const storeInput = isRecord(input.store) ? input.store : {};
+  const store = new Reader(storeInput, problems, 'store');
+  const kind = store.oneOf('kind', STORE_KINDS, 'sqlite');
+  const databaseUrl = store.optionalString('databaseUrl');
+  const redisUrl = store.optionalString('redisUrl');
+  if ((kind === 'postgres' || kind === 'redis') && !databaseUrl) problems.push(`store.databaseUrl: required for the ${kind} store (DATABASE_URL)`);
+  if (kind === 'redis' && !redisUrl) problems.push('store.redisUrl: required for the redis store (REDIS_URL)');
+  let parse: Config['store']['parse'] = null;
+  if (isRecord(storeInput.parse)) {
+    const p = new Reader(storeInput.parse, problems, 'store.parse');
+    parse = { serverUrl: p.string('serverUrl'), appId: p.string('appId'), masterKey: p.string('masterKey') };
+  } else if (kind === 'parse') problems.push('store.parse: required for the parse store (serverUrl, appId, masterKey)');
+
+  const meteringInput = isRecord(input.metering) ? input.metering : {};
+  const m = new Reader(meteringInput, problems, 'metering');
+  const eventsInput = isRecord(meteringInput.events) ? meteringInput.events : {};
+  const e = new Reader(eventsInput, problems, 'metering.events');
+  const metering: MeteringConfig = {
+    failOpen: m.boolean('failOpen', DEFAULT_METERING.failOpen),
+    refundOnServerError: m.boolean('refundOnServerError', DEFAULT_METERING.refundOnServerError),
+    idempotencyTtlMs: m.integer('idempotencyTtlMs', DEFAULT_METERING.idempotencyTtlMs, 1000),
+    tenantCacheTtlMs: m.integer('tenantCacheTtlMs', DEFAULT_METERING.tenantCacheTtlMs, 0),
+    rateWindowMs: m.integer('rateWindowMs', DEFAULT_METERING.rateWindowMs, 1000),
+    keyTouchIntervalMs: m.integer('keyTouchIntervalMs', DEFAULT_METERING.keyTouchIntervalMs, 0),
+    events: {
+      enabled: e.boolean('enabled', DEFAULT_METERING.events.enabled),
+      retentionDays: e.integer('retentionDays', DEFAULT_METERING.events.retentionDays, 1),
+    },
+  };
+
+  const keySecret = read.string('keySecret');
+  if (keySecret && keySecret.length < 32) problems.push('keySecret: must be at least 32 characters');
+  const adminKey = read.optionalString('adminKey');
+  if (adminKey !== null && adminKey.length < 16) problems.push('adminKey: must be at least 16 characters');
+
+  let plans: Plans | undefined;
+  try {
+    plans = parsePlans(input.plans, 'plans');
+  } catch (error) {
+    const details = (error as { details?: { problems?: string[] } }).details;
+    problems.push(...(details?.problems ?? [String(error)]));
+  }
+
+  const memoryInput = isRecord(input.memory) ? input.memory : {};
+  const mem = new Reader(memoryInput, problems, 'memory');
+
+  const config: Config = {
+    port: read.integer('port', 8080, 0, 65535),
+    host: read.optionalString('host') ?? '0.0.0.0',
+    store: { kind, sqlitePath: store.optionalString('sqlitePath') ?? './data/tollgate.db', databaseUrl, redisUrl, parse },
+    keySecret,
+    adminKey,
+    metering,
+    operations: parseOperationOverrides(input.operations, problems),
+    plans: plans as Plans,
+    memory: { maxContentBytes: mem.integer('maxContentBytes', 15_000, 1) },
+  };
+  if (problems.length > 0) throw configInvalid('config', problems);
+  return deepFreeze(config);
+}
+
+/** `operations: { <name>: { type?: mini|premium, cost?: CostRule } }`. */
+export function parseOperationOverrides(input: unknown, problems: Problems): Record<string, OperationOverride> {
+  if (input === undefined || input === null) return {};
+  if (!isRecord(input)) {
+    problems.push(`operations: must be an object, got ${describe(input)}`);
+    return {};
+  }
+  const result: Record<string, OperationOverride> = {};
+  for (const [name, body] of Object.entries(input)) {
+    const path = `operations.${name}`;
+    if (!isRecord(body)) {
+      problems.push(`${path}: must be an object with type and/or cost`);
+      continue;
+    }
+    const override: { type?: InteractionType; cost?: CostRule } = {};
+    if (body.type !== undefined) {
+      if (body.type === 'mini' || body.type === 'premium') override.type = body.type;
+      else problems.push(`${path}.type: must be "mini" or "premium", got ${describe(body.type)}`);
+    }
+    if (body.cost !== undefined) {
+      const cost = parseCostRule(body.cost, `${path}.cost`, problems);
+      if (cost) override.cost = cost;
+    } else if (!(name in DEFAULT_OPERATIONS)) {
+      problems.push(`${path}.cost: a new operation needs a cost`);
+    }
+    result[name] = override;
+  }
+  return result;
+}
+
+function parseCostRule(input: unknown, path: string, problems: Problems): CostRule | undefined {
+  const nonNegative = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  if (nonNegative(input)) return { kind: 'fixed', cost: input as number };
+  if (!isRecord(input)) {
+    problems.push(`${path}: must be a whole number or a cost rule object`);
+    return undefined;
+  }
+  const count = problems.length;
+  const need = (field: string) => {
+    if (!nonNegative(input[field])) problems.push(`${path}.${field}: must be a non-negative whole number, got ${describe(input[field])}`);
+    return input[field] as number;
+  };
+  switch (input.kind) {
+    case 'fixed': {
+      const cost = need('cost');
+      return problems.length === count ? { kind: 'fixed', cost } : undefined;
+    }
+    case 'per_item': {
+      const rule = { kind: 'per_item' as const, costPerItem: need('costPerItem'), minItems: need('minItems'), maxItems: need('maxItems') };
+      if (problems.length === count && rule.minItems > rule.maxItems) problems.push(`${path}: minItems must not exceed maxItems`);
+      return problems.length === count ? rule : undefined;
+    }
+    case 'features': {
+      const base = need('base');
+      const features: Record<string, number> = {};
+      if (!isRecord(input.features)) problems.push(`${path}.features: must be an object of flag: extra cost`);
+      else for (const [flag, extra] of Object.entries(input.features)) {
+        if (nonNegative(extra)) features[flag] = extra as number;
+        else problems.push(`${path}.features.${flag}: must be a non-negative whole number`);
+      }
+      return problems.length === count ? { kind: 'features', base, features } : undefined;
+    }
+    default:
+      problems.push(`${path}.kind: must be fixed, per_item or features, got ${describe(input.kind)}`);
+      return undefined;
+  }
+}
+
+/** Reads typed fields from one object, collecting problems with their path. */
+class Reader {
+  constructor(
+    private readonly source: Record<string, unknown>,
+    private readonly problems: Problems,
+    private readonly prefix = '',
+  ) {}
+
+  private path(field: string) {
+    return this.prefix ? `${this.prefix}.${field}` : field;
+  }
+
+  string(field: string): string {
+    const value = this.source[field];
+    if (typeof value === 'string' && value.length > 0) return value;
+    this.problems.push(`${this.path(field)}: required text, got ${describe(value)}`);
+    return '';
+  }
+
+  optionalString(field: string): string | null {
+    const value = this.source[field];
+    if (value === undefined || value === null || value === '') return null;
+    if (typeof value === 'string') return value;
+    this.problems.push(`${this.path(field)}: must be text, got ${describe(value)}`);
+    return null;
+  }
+
+  boolean(field: string, fallback: boolean): boolean {
+    const value = this.source[field];
+    if (value === undefined) return fallback;
+    if (typeof value === 'boolean') return value;
+    this.problems.push(`${this.path(field)}: must be true or false, got ${describe(value)}`);
+    return fallback;
+  }
+
+  integer(field: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.source[field];
+    if (value === undefined) return fallback;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+    this.problems.push(`${this.path(field)}: must be a whole number from ${min} to ${max}, got ${describe(value)}`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(field: string, options: readonly T[], fallback: T): T {
+    const value = this.source[field];
+    if (value === undefined) return fallback;
+    if (typeof value === 'string' && (options as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${this.path(field)}: must be one of ${options.join(', ')}, got ${describe(value)}`);
+    return fallback;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof Map) && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,51 @@
+import type { InteractionType } from '../core/catalogue.js';
+import type { TollgateError } from '../core/errors.js';
+import type { Period } from '../core/periods.js';
+import type { ChargeRequest, Metric, RateState, ScopeKind } from '../stores/contract.js';
+
+/** Where one scope stands after the decision. */
+export interface ScopeUsage {
+  readonly scope: ScopeKind;
+  readonly scopeId: string;
+  readonly metric: Metric;
+  readonly used: number;
+  /** The hard limit, or for the organization under metered billing the included amount; null = unlimited. */
+  readonly limit: number | null;
+  readonly remaining: number | null;
+  /** When the counter starts again from 0 (end of period), epoch ms; null for standing resources. */
+  readonly resetsAtMs: number | null;
+}
+
+interface DecisionBase {
+  readonly operation: string;
+  readonly type: InteractionType | null;
+  readonly cost: number;
+  readonly tier: string | null;
+  readonly isTrial: boolean;
+  readonly period: Period | null;
+  readonly scopes: readonly ScopeUsage[];
+  readonly rate: RateState | null;
+}
+
+export interface Granted extends DecisionBase {
+  readonly allowed: true;
+  readonly status: 200;
+  /** An earlier call with the same Idempotency-Key was charged; this one was not. */
+  readonly replayed: boolean;
+  /** Interactions past the included amount this call added (metered billing). */
+  readonly overage: number;
+  /** Served uncounted because the store was unreachable and the operator chose fail-open. */
+  readonly failOpen: boolean;
+  /** What refund() needs; null when nothing was charged (replay, fail-open). */
+  readonly receipt: ChargeRequest | null;
+}
+
+export interface Refused extends DecisionBase {
+  readonly allowed: false;
+  readonly status: number;
+  readonly error: TollgateError;
+  /** For 429: seconds until a retry can pass. */
+  readonly retryAfterSeconds: number | null;
+}
+
+export type Decision = Granted | Refused;

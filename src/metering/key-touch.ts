@@ -1,0 +1,42 @@
+import type { Clock, Logger } from '../core/ports.js';
+import type { TenantDirectory } from '../stores/contract.js';
+
+/**
+ * last_used_at without a write per call: a key's use is written at most once per interval, and
+ * the writes of many keys go out together.
+ */
+export function createKeyToucher(deps: { directory: TenantDirectory; clock: Clock; intervalMs: number; logger: Logger }) {
+  const lastWritten = new Map<string, number>();
+  const pending = new Map<string, number>();
+  let timer: NodeJS.Timeout | null = null;
+
+  const flush = async () => {
+    timer = null;
+    if (pending.size === 0) return;
+    const touches = [...pending].map(([id, atMs]) => ({ id, atMs }));
+    pending.clear();
+    try {
+      await deps.directory.touchApiKeys(touches);
+    } catch (error) {
+      deps.logger.warn({ err: error, keys: touches.length }, 'could not record last_used_at');
+    }
+  };
+
+  return {
+    touch(keyId: string): void {
+      const now = deps.clock.now();
+      const last = lastWritten.get(keyId);
+      if (last !== undefined && now - last < deps.intervalMs) return;
+      lastWritten.set(keyId, now);
+      pending.set(keyId, now);
+      if (!timer) {
+        timer = setTimeout(flush, Math.min(1000, deps.intervalMs));
+        timer.unref();
+      }
+    },
+    async close(): Promise<void> {
+      if (timer) clearTimeout(timer);
+      await flush();
+    },
+  };
+}

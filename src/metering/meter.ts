@@ -1,0 +1,250 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createCatalogue, type Catalogue, type OperationOverride } from '../core/catalogue.js';
+import { DEFAULT_METERING, parseOperationOverrides, type MeteringConfig } from '../core/config.js';
+import { priceOperation, type PriceParameters } from '../core/cost.js';
+import { TollgateError, type Result } from '../core/errors.js';
+import { resolveLimits } from '../core/limit-resolution.js';
+import { dayOf, periodOf } from '../core/periods.js';
+import { configInvalid, parsePlans, type Plans } from '../core/plans.js';
+import { silentLogger, type Clock, type Logger } from '../core/ports.js';
+import type { ChargeRequest, QuotaLedger, Store, TenantDirectory } from '../stores/contract.js';
+import { createAuthenticator } from './authenticator.js';
+import { planChargeLines, type PlannedLine, type Resources } from './charge-lines.js';
+import type { Decision, Granted, Refused, ScopeUsage } from './decision.js';
+import { createKeyToucher } from './key-touch.js';
+import { limitRefusal, rateRefusal } from './refusals.js';
+import { systemClock } from './system-clock.js';
+import type { TenantContext } from './tenant-context.js';
+
+export interface MeterOptions {
+  readonly store: Pick<Store, 'ledger' | 'directory'>;
+  /** Parsed plans, or the content of plans.yaml to validate. */
+  readonly plans: Plans | unknown;
+  /** A catalogue, or operation overrides to apply to the defaults. */
+  readonly catalogue?: Catalogue | Record<string, OperationOverride>;
+  readonly keySecret: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly metering?: Partial<MeteringConfig>;
+  /** Called with every decision (metrics). */
+  readonly onDecision?: (decision: Decision, latencyMs: number) => void;
+}
+
+export interface ChargeOptions {
+  /** What the price depends on (batch size, feature flags). */
+  readonly parameters?: PriceParameters;
+  /** The same key from the same API key within the TTL is charged once and answers as the first did. */
+  readonly idempotencyKey?: string | null;
+  /** What identifies the request behind an idempotency key; a different request with the same key is a conflict. */
+  readonly fingerprint?: string;
+  /** Standing resources the call adds (add memory). */
+  readonly resources?: Resources;
+}
+
+export interface Meter {
+  readonly plans: Plans;
+  readonly catalogue: Catalogue;
+  authenticate(rawKey: string | null | undefined): Promise<Result<TenantContext>>;
+  /** Prices, checks every limit that applies, and charges atomically; never throws for expected outcomes. */
+  charge(context: TenantContext, operation: string, options?: ChargeOptions): Promise<Decision>;
+  /** Gives a granted charge back (its handler failed with a server error). Refunding twice does nothing. */
+  refund(decision: Decision): Promise<void>;
+  /** Releases standing resources (a memory deleted). */
+  release(context: TenantContext, resources: Resources): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createMeter(options: MeterOptions): Meter {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const metering: MeteringConfig = { ...DEFAULT_METERING, ...options.metering };
+  const plans = isPlans(options.plans) ? options.plans : parsePlans(options.plans);
+  const catalogue = toCatalogue(options.catalogue);
+  if (!options.keySecret || options.keySecret.length < 32) throw configInvalid('meter', ['keySecret: must be at least 32 characters']);
+  const ledger: QuotaLedger = options.store.ledger;
+  const directory: TenantDirectory = options.store.directory;
+  const authenticator = createAuthenticator({ directory, keySecret: options.keySecret, clock, ttlMs: metering.tenantCacheTtlMs });
+  const toucher = createKeyToucher({ directory, clock, intervalMs: metering.keyTouchIntervalMs, logger });
+  const refunded = new WeakSet<ChargeRequest>();
+
+  const decide = async (context: TenantContext, operation: string, charge: ChargeOptions): Promise<Decision> => {
+    const price = priceOperation(catalogue, operation, charge.parameters);
+    if (!price.ok) return refusedEarly(operation, price.error);
+    const now = clock.now();
+    const limits = resolveLimits(
+      plans,
+      {
+        subscription: context.organization.subscription,
+        organizationOverrides: context.organization.rateLimits,
+        namespaceOverrides: context.namespace?.rateLimits ?? null,
+        apiKeyCap: context.apiKey.monthlyCap,
+      },
+      now,
+    );
+    if (!limits.ok) return refusedEarly(operation, limits.error, price.value.cost);
+    const { cost, type } = price.value;
+    const period = periodOf(now, limits.value.billingAnchorDay);
+    const lines = planChargeLines(context, limits.value, price.value, period, charge.resources);
+    const org = context.organization;
+    const request: ChargeRequest = {
+      id: randomUUID(),
+      atMs: now,
+      period: { key: period.key, month: period.month, year: period.year },
+      day: dayOf(now),
+      attribution: {
+        organizationId: org.id,
+        namespaceId: context.namespace?.id ?? null,
+        apiKeyId: context.apiKey.id,
+        userId: context.apiKey.userId,
+        workspaceId: org.workspaceId,
+        subscriptionId: org.subscription.id,
+        companyId: org.companyId,
+        operation,
+        type,
+      },
+      cost,
+      lines,
+      rate: limits.value.ratePerMinute === null ? null : { key: context.apiKey.id, limit: limits.value.ratePerMinute, windowMs: metering.rateWindowMs },
+      idempotency: charge.idempotencyKey
+        ? {
+            key: charge.idempotencyKey,
+            fingerprint: charge.fingerprint ?? fingerprintOf(operation, charge.parameters),
+            expiresAtMs: now + metering.idempotencyTtlMs,
+          }
+        : null,
+    };
+    const base = { operation, type, cost, tier: limits.value.tier, isTrial: limits.value.isTrial, period };
+
+    let result;
+    try {
+      result = await ledger.charge(request);
+    } catch (error) {
+      const unavailable = error instanceof TollgateError && error.code === 'STORE_UNAVAILABLE';
+      if (!unavailable) throw error;
+      logger.error({ err: error, operation, organization_id: org.id }, 'usage store unavailable');
+      if (metering.failOpen) {
+        return { ...base, allowed: true, status: 200, replayed: false, overage: 0, failOpen: true, receipt: null, scopes: [], rate: null };
+      }
+      return { ...base, allowed: false, status: 503, error, retryAfterSeconds: 1, scopes: [], rate: null };
+    }
+
+    toucher.touch(context.apiKey.id);
+    if (result.outcome === 'conflict') {
+      const error = new TollgateError('IDEMPOTENCY_CONFLICT', {
+        message: `The Idempotency-Key "${charge.idempotencyKey}" was already used for a different request; use a new key.`,
+        details: { idempotency_key: charge.idempotencyKey },
+      });
+      return { ...base, allowed: false, status: 409, error, retryAfterSeconds: null, scopes: [], rate: null };
+    }
+    const scopes = lines.map((line, i) => scopeUsage(line, result.used[i]!));
+    if (result.outcome === 'refused') {
+      const refusal =
+        result.refusedBy === 'rate'
+          ? rateRefusal(result.rate!, operation)
+          : limitRefusal(lines[result.refusedBy]!, result.used[result.refusedBy]!, { ...base, nowMs: now, tier: limits.value.tier });
+      return { ...base, allowed: false, status: refusal.error.status, error: refusal.error, retryAfterSeconds: refusal.retryAfterSeconds, scopes, rate: result.rate };
+    }
+    const granted: Granted = {
+      ...base,
+      allowed: true,
+      status: 200,
+      replayed: result.replayed,
+      overage: result.replayed ? 0 : overageOf(lines, result.used),
+      failOpen: false,
+      receipt: result.replayed ? null : request,
+      scopes,
+      rate: result.rate,
+    };
+    return granted;
+  };
+
+  return {
+    plans,
+    catalogue,
+    authenticate: (rawKey) => authenticator.authenticate(rawKey),
+    async charge(context, operation, charge = {}) {
+      const started = performance.now();
+      const decision = await decide(context, operation, charge);
+      options.onDecision?.(decision, performance.now() - started);
+      return decision;
+    },
+    async refund(decision) {
+      if (!decision.allowed || !decision.receipt || refunded.has(decision.receipt)) return;
+      refunded.add(decision.receipt);
+      await ledger.refund(decision.receipt);
+    },
+    async release(context, resources) {
+      const lines = [];
+      for (const [metric, amount] of [
+        ['active_memories', resources.activeMemories],
+        ['storage_bytes', resources.storageBytes],
+      ] as const) {
+        if (!amount) continue;
+        lines.push({ counter: { scope: 'organization' as const, scopeId: context.organization.id, metric, period: 'lifetime' }, amount: -amount });
+        if (context.namespace) lines.push({ counter: { scope: 'namespace' as const, scopeId: context.namespace.id, metric, period: 'lifetime' }, amount: -amount });
+      }
+      if (lines.length > 0) await ledger.adjust(lines);
+    },
+    async close() {
+      authenticator.close();
+      await toucher.close();
+    },
+  };
+}
+
+function refusedEarly(operation: string, error: TollgateError, cost = 0): Refused {
+  return {
+    allowed: false,
+    status: error.status,
+    error,
+    retryAfterSeconds: null,
+    operation,
+    type: null,
+    cost,
+    tier: typeof error.details.tier === 'string' ? error.details.tier : null,
+    isTrial: false,
+    period: null,
+    scopes: [],
+    rate: null,
+  };
+}
+
+function scopeUsage(line: PlannedLine, used: number): ScopeUsage {
+  const limit = line.limit ?? line.included;
+  return {
+    scope: line.counter.scope,
+    scopeId: line.counter.scopeId,
+    metric: line.counter.metric,
+    used,
+    limit,
+    remaining: limit === null ? null : Math.max(0, limit - used),
+    resetsAtMs: line.resetsAtMs,
+  };
+}
+
+function overageOf(lines: readonly PlannedLine[], used: readonly number[]): number {
+  let overage = 0;
+  lines.forEach((line, i) => {
+    if (line.included === null) return;
+    const after = used[i]!;
+    const before = after - line.amount;
+    overage += Math.max(0, after - line.included) - Math.max(0, before - line.included);
+  });
+  return overage;
+}
+
+function fingerprintOf(operation: string, parameters: PriceParameters | undefined): string {
+  return createHash('sha256').update(operation).update(JSON.stringify(parameters ?? {})).digest('base64url');
+}
+
+function isPlans(value: unknown): value is Plans {
+  return typeof value === 'object' && value !== null && (value as Plans).tiers instanceof Map;
+}
+
+function toCatalogue(value: MeterOptions['catalogue']): Catalogue {
+  if (value && typeof (value as Catalogue).get === 'function' && typeof (value as Catalogue).names === 'function') return value as Catalogue;
+  const problems: string[] = [];
+  const overrides = parseOperationOverrides(value ?? {}, problems);
+  if (problems.length) throw configInvalid('catalogue', problems);
+  return createCatalogue(overrides);
+}

@@ -1,0 +1,77 @@
+import { TollgateError } from '../core/errors.js';
+import type { Period } from '../core/periods.js';
+import type { RateState } from '../stores/contract.js';
+import type { PlannedLine } from './charge-lines.js';
+
+const SCOPE_WORDS = { organization: 'the organization', namespace: 'the namespace', api_key: 'this API key' } as const;
+const LIMIT_NAMES = { active_memories: 'max_active_memories', storage_bytes: 'max_storage_gb' } as const;
+
+export interface RefusalFacts {
+  readonly operation: string;
+  readonly cost: number;
+  readonly tier: string;
+  readonly isTrial: boolean;
+  readonly period: Period;
+  readonly nowMs: number;
+}
+
+/** The error for a call a counter refused: what is full, by how much, and what the caller can do. */
+export function limitRefusal(line: PlannedLine, used: number, facts: RefusalFacts): { error: TollgateError; retryAfterSeconds: number | null } {
+  const { counter } = line;
+  const limit = line.limit ?? 0;
+  const where = SCOPE_WORDS[counter.scope];
+  if (counter.metric === 'active_memories' || counter.metric === 'storage_bytes') {
+    const what = counter.metric === 'active_memories' ? `${used} of ${limit} active memories` : `${used} of ${limit} bytes of storage`;
+    return {
+      error: new TollgateError('RESOURCE_LIMIT_EXCEEDED', {
+        message: `Resource limit reached: ${where} holds ${what}; this call would add ${line.amount}. Delete memories or upgrade the plan.`,
+        details: {
+          error: 'Resource limit reached',
+          limit_name: LIMIT_NAMES[counter.metric],
+          current_count: used,
+          limit,
+          requested: line.amount,
+          operation: facts.operation,
+          tier: facts.tier,
+          is_trial: facts.isTrial,
+          scope: counter.scope,
+        },
+      }),
+      retryAfterSeconds: null,
+    };
+  }
+  const resetsAt = new Date(facts.period.endMs).toISOString();
+  const retryAfterSeconds = Math.max(1, Math.ceil((facts.period.endMs - facts.nowMs) / 1000));
+  return {
+    error: new TollgateError('QUOTA_EXCEEDED', {
+      message:
+        `Interaction limit reached: ${where} has used ${used} of ${limit} ${counter.metric} interactions this period and this call costs ${facts.cost}. ` +
+        `The limit resets at ${resetsAt}${facts.isTrial ? '; choose a plan to raise it' : '; upgrade the plan to raise it'}.`,
+      details: {
+        error: 'Interaction limit reached',
+        current_count: used,
+        limit,
+        operation_cost: facts.cost,
+        operation: facts.operation,
+        tier: facts.tier,
+        is_trial: facts.isTrial,
+        scope: counter.scope,
+        interaction_type: counter.metric,
+        period: facts.period.key,
+        resets_at: resetsAt,
+      },
+    }),
+    retryAfterSeconds,
+  };
+}
+
+export function rateRefusal(rate: RateState, operation: string): { error: TollgateError; retryAfterSeconds: number } {
+  const retryAfterSeconds = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
+  return {
+    error: new TollgateError('RATE_LIMITED', {
+      message: `Rate limit reached: at most ${rate.limit} calls per minute for this API key. Retry in ${retryAfterSeconds} s.`,
+      details: { error: 'Rate limit reached', limit: rate.limit, window: 'minute', retry_after_seconds: retryAfterSeconds, operation },
+    }),
+    retryAfterSeconds,
+  };
+}

@@ -1,0 +1,360 @@
+/**
+ * The one contract every store implements (sqlite, postgres, redis, parse, ram), as a bundle of
+ * narrow parts. Engine code takes the part it uses, never the whole Store. Every implementation
+ * passes the shared conformance suite in test/conformance.
+ */
+import type { InteractionType } from '../core/catalogue.js';
+import type { LimitOverrides } from '../core/plans.js';
+import type {
+  ApiKey,
+  ApiKeyCap,
+  EnvironmentType,
+  Namespace,
+  Organization,
+  Permission,
+  Subscription,
+  User,
+  Workspace,
+} from '../core/tenants.js';
+
+// ---------------------------------------------------------------------------------------------
+// Quota ledger: counters, the charge decision, refunds
+// ---------------------------------------------------------------------------------------------
+
+export type ScopeKind = 'organization' | 'namespace' | 'api_key';
+/** What a counter counts: interactions of one type in a period, or a standing resource. */
+export type Metric = InteractionType | 'active_memories' | 'storage_bytes';
+/** The period key of counters that never reset (active memories, storage). */
+export const LIFETIME = 'lifetime';
+
+export interface CounterRef {
+  readonly scope: ScopeKind;
+  readonly scopeId: string;
+  readonly metric: Metric;
+  /** A Period key ("2026-11", "2026-11-15") or LIFETIME. */
+  readonly period: string;
+}
+
+export interface ChargeLine {
+  readonly counter: CounterRef;
+  /** What the call adds to the counter; may be 0. */
+  readonly amount: number;
+  /** Hard limit: the call is refused when used + amount > limit. Null counts without limiting. */
+  readonly limit: number | null;
+}
+
+/** Every pointer an Interaction record carries, plus the operation. */
+export interface Attribution {
+  readonly organizationId: string;
+  readonly namespaceId: string | null;
+  readonly apiKeyId: string;
+  readonly userId: string | null;
+  readonly workspaceId: string | null;
+  readonly subscriptionId: string | null;
+  readonly companyId: string | null;
+  readonly operation: string;
+  readonly type: InteractionType;
+}
+
+export interface RateRule {
+  /** The window's counter key, e.g. the API key id. */
+  readonly key: string;
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+export interface ChargeRequest {
+  /** Unique id of this charge (events, refunds). */
+  readonly id: string;
+  readonly atMs: number;
+  /** The Interaction record's period. */
+  readonly period: { readonly key: string; readonly month: number; readonly year: number };
+  /** UTC day "YYYY-MM-DD" of the daily rollup. */
+  readonly day: string;
+  readonly attribution: Attribution;
+  /** Interactions the call costs; recorded on the Interaction record. */
+  readonly cost: number;
+  /** Counters to check and move together. */
+  readonly lines: readonly ChargeLine[];
+  readonly rate: RateRule | null;
+  readonly idempotency: { readonly key: string; readonly fingerprint: string; readonly expiresAtMs: number } | null;
+}
+
+export interface RateState {
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetAtMs: number;
+  readonly retryAfterMs: number;
+}
+
+export type ChargeResult =
+  | {
+      readonly outcome: 'granted';
+      /** The charge this result belongs to: the request's id, or the original's on a replay. */
+      readonly chargeId: string;
+      /** True when an earlier charge with the same idempotency key answered. */
+      readonly replayed: boolean;
+      /** Counter values after the charge, one per line. */
+      readonly used: readonly number[];
+      readonly rate: RateState | null;
+    }
+  | {
+      readonly outcome: 'refused';
+      /** The line that refused (index into lines), or 'rate' for the minute window. */
+      readonly refusedBy: number | 'rate';
+      /** Counter values, unchanged, one per line. */
+      readonly used: readonly number[];
+      readonly rate: RateState | null;
+    }
+  /** The idempotency key was used before with another fingerprint. Nothing changed. */
+  | { readonly outcome: 'conflict' };
+
+export interface QuotaLedger {
+  /**
+   * Decides and applies one call, atomically for every line and the minute window:
+   * - if the idempotency key was granted before (same fingerprint, not expired), returns that
+   *   result with `replayed: true` and changes nothing;
+   * - if the minute window or any line with a limit would be exceeded, changes no counter, adds
+   *   one refused call to the daily rollup and returns `refused`;
+   * - otherwise adds every line's amount, counts the call in the minute window, adds cost and one
+   *   call to the Interaction record and the daily rollup, stores the idempotency key, and
+   *   returns `granted` with the counters' new values.
+   * Concurrent charges, from any number of processes where `capabilities.sharedAcrossProcesses`,
+   * never lose an increment and never take a limited counter past its limit.
+   * A granted result is durable when the promise resolves (`capabilities.durable`).
+   * Throws TollgateError STORE_UNAVAILABLE when the store cannot be reached.
+   */
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+
+  /**
+   * Gives back a granted charge (its handler failed): subtracts every line's amount, the cost and
+   * the call from the Interaction record and rollup (counting a refund there), and forgets the
+   * idempotency key so a retry runs again. Refunding the same charge id twice changes nothing.
+   */
+  refund(request: ChargeRequest): Promise<void>;
+
+  /** Moves counters without a limit check (releasing active memories and storage on delete). */
+  adjust(lines: readonly { readonly counter: CounterRef; readonly amount: number }[]): Promise<void>;
+
+  /** Current values of counters (0 for one never written). */
+  readCounters(counters: readonly CounterRef[]): Promise<number[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interaction log: the records charges produce, read for usage and dashboards
+// ---------------------------------------------------------------------------------------------
+
+/** One Interaction record: a distinct (period, workspace, user, type, organization, namespace, api key, operation). */
+export interface InteractionRecord {
+  readonly month: number;
+  readonly year: number;
+  readonly workspaceId: string | null;
+  readonly userId: string | null;
+  readonly type: InteractionType;
+  readonly organizationId: string;
+  readonly namespaceId: string | null;
+  readonly apiKeyId: string;
+  readonly operation: string;
+  readonly subscriptionId: string | null;
+  readonly companyId: string | null;
+  readonly count: number;
+  readonly calls: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface RollupRow {
+  readonly day: string;
+  readonly organizationId: string;
+  readonly namespaceId: string | null;
+  readonly apiKeyId: string;
+  readonly operation: string;
+  readonly type: InteractionType;
+  readonly count: number;
+  readonly calls: number;
+  readonly refused: number;
+  readonly refunded: number;
+}
+
+export interface UsageEvent {
+  readonly id: string;
+  readonly atMs: number;
+  readonly organizationId: string;
+  readonly namespaceId: string | null;
+  readonly apiKeyId: string;
+  readonly operation: string;
+  readonly type: InteractionType;
+  readonly cost: number;
+  readonly outcome: 'granted' | 'refused' | 'refunded';
+  /** For refused calls: 'rate' or the refusing counter as "scope:metric". */
+  readonly reason: string | null;
+  readonly idempotencyKey: string | null;
+}
+
+export interface InteractionQuery {
+  readonly organizationId?: string;
+  readonly namespaceId?: string;
+  readonly apiKeyId?: string;
+  readonly month?: number;
+  readonly year?: number;
+}
+
+export interface RollupQuery {
+  readonly organizationId: string;
+  /** Inclusive UTC days "YYYY-MM-DD". */
+  readonly fromDay: string;
+  readonly toDay: string;
+  readonly namespaceId?: string;
+  readonly apiKeyId?: string;
+}
+
+export interface InteractionLog {
+  /** Interaction records matching every given field. */
+  interactions(query: InteractionQuery): Promise<InteractionRecord[]>;
+  /** Daily rollup rows of an organization in a day range. */
+  rollups(query: RollupQuery): Promise<RollupRow[]>;
+  /** Usage events of an organization in [fromMs, toMs), oldest first (empty where events are off). */
+  events(query: { readonly organizationId: string; readonly fromMs: number; readonly toMs: number; readonly limit: number }): Promise<UsageEvent[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tenant directory
+// ---------------------------------------------------------------------------------------------
+
+export interface NewOrganization {
+  readonly id: string;
+  readonly name: string;
+  readonly subscription: Subscription;
+  readonly rateLimits: LimitOverrides;
+  readonly companyId: string | null;
+  readonly createdAt: number;
+  /** Created with the organization: its workspace and owner user. */
+  readonly workspace: { readonly id: string; readonly name: string };
+  readonly owner: { readonly id: string; readonly name: string; readonly email: string | null };
+}
+
+export interface OrganizationPatch {
+  readonly name?: string;
+  readonly subscription?: Partial<Omit<Subscription, 'id'>>;
+  readonly rateLimits?: LimitOverrides;
+  readonly defaultNamespaceId?: string | null;
+}
+
+export interface NewNamespace {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly name: string;
+  readonly environmentType: EnvironmentType;
+  readonly isActive: boolean;
+  readonly rateLimits: LimitOverrides;
+  readonly createdAt: number;
+}
+
+export interface NamespacePatch {
+  readonly name?: string;
+  readonly environmentType?: EnvironmentType;
+  readonly isActive?: boolean;
+  readonly rateLimits?: LimitOverrides;
+}
+
+export interface NewApiKey {
+  readonly id: string;
+  readonly kind: ApiKey['kind'];
+  readonly organizationId: string;
+  readonly namespaceId: string | null;
+  readonly userId: string | null;
+  readonly name: string;
+  readonly prefix: string;
+  readonly hash: string;
+  readonly permissions: readonly Permission[];
+  readonly monthlyCap: ApiKeyCap;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly total: number;
+}
+
+/** What changed, so caches in every process can drop it. */
+export type TenantChange =
+  | { readonly kind: 'organization'; readonly id: string }
+  | { readonly kind: 'namespace'; readonly id: string; readonly organizationId: string }
+  | { readonly kind: 'api_key'; readonly id: string; readonly prefix: string };
+
+export interface TenantDirectory {
+  createOrganization(input: NewOrganization): Promise<Organization>;
+  getOrganization(id: string): Promise<Organization | null>;
+  listOrganizations(page: { readonly offset: number; readonly limit: number }): Promise<Page<Organization>>;
+  /** Throws NOT_FOUND when there is no such organization. */
+  updateOrganization(id: string, patch: OrganizationPatch): Promise<Organization>;
+
+  createNamespace(input: NewNamespace): Promise<Namespace>;
+  getNamespace(id: string): Promise<Namespace | null>;
+  listNamespaces(organizationId: string, page: { readonly offset: number; readonly limit: number }): Promise<Page<Namespace>>;
+  updateNamespace(id: string, patch: NamespacePatch): Promise<Namespace>;
+  /** Deletes a namespace and revokes its keys. */
+  deleteNamespace(id: string, atMs: number): Promise<void>;
+
+  getUser(id: string): Promise<User | null>;
+  getWorkspace(id: string): Promise<Workspace | null>;
+
+  createApiKey(input: NewApiKey): Promise<ApiKey>;
+  getApiKey(id: string): Promise<ApiKey | null>;
+  /** The key whose visible prefix this is (prefixes are unique). */
+  findApiKeyByPrefix(prefix: string): Promise<ApiKey | null>;
+  listApiKeys(filter: { readonly organizationId: string; readonly namespaceId?: string }): Promise<ApiKey[]>;
+  /** Sets revoked_at once; revoking again keeps the first time. Returns the key, or null if unknown. */
+  revokeApiKey(id: string, atMs: number): Promise<ApiKey | null>;
+  /** Records last use of keys (written in batches by the engine, at most once a minute per key). */
+  touchApiKeys(touches: readonly { readonly id: string; readonly atMs: number }[]): Promise<void>;
+
+  /**
+   * Calls `listener` for every change made by any process sharing this store, within about a
+   * second. Returns a function that stops watching.
+   */
+  watch(listener: (change: TenantChange) => void): () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotent responses
+// ---------------------------------------------------------------------------------------------
+
+export interface StoredResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The answer of a completed idempotent request, replayed to its retries. */
+export interface IdempotencyCache {
+  getResponse(scope: string, key: string): Promise<StoredResponse | null>;
+  putResponse(scope: string, key: string, response: StoredResponse, expiresAtMs: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bundle
+// ---------------------------------------------------------------------------------------------
+
+export interface StoreCapabilities {
+  /** Several processes may use this store at once and the ledger's rules hold across them. */
+  readonly sharedAcrossProcesses: boolean;
+  /** A granted charge survives a crash of this process once charge() resolves. */
+  readonly durable: boolean;
+  /** Usage events are kept (InteractionLog.events returns them). */
+  readonly events: boolean;
+}
+
+export interface Store {
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+  readonly ledger: QuotaLedger;
+  readonly log: InteractionLog;
+  readonly directory: TenantDirectory;
+  readonly idempotency: IdempotencyCache;
+  /** Resolves when the store answers; throws STORE_UNAVAILABLE otherwise. */
+  ping(): Promise<void>;
+  /** Flushes what is buffered and releases connections. */
+  close(): Promise<void>;
+}

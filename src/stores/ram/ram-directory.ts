@@ -1,0 +1,133 @@
+import { TollgateError } from '../../core/errors.js';
+import type { Clock } from '../../core/ports.js';
+import type { ApiKey, Namespace, Organization, User, Workspace } from '../../core/tenants.js';
+import type { Page, TenantChange, TenantDirectory } from '../contract.js';
+
+const page = <T>(items: T[], offset: number, limit: number): Page<T> => ({ items: items.slice(offset, offset + limit), total: items.length });
+const notFound = (what: string, id: string) => new TollgateError('NOT_FOUND', { message: `No ${what} with id "${id}".`, details: { id } });
+
+export function createRamDirectory(clock: Clock): TenantDirectory {
+  const organizations = new Map<string, Organization>();
+  const namespaces = new Map<string, Namespace>();
+  const keys = new Map<string, ApiKey>();
+  const users = new Map<string, User>();
+  const workspaces = new Map<string, Workspace>();
+  const listeners = new Set<(change: TenantChange) => void>();
+  const emit = (change: TenantChange) => {
+    for (const listener of listeners) listener(change);
+  };
+
+  const directory: TenantDirectory = {
+    async createOrganization(input) {
+      if (organizations.has(input.id)) throw new TollgateError('CONFLICT', { message: `Organization ${input.id} exists.` });
+      const org: Organization = {
+        id: input.id,
+        name: input.name,
+        subscription: input.subscription,
+        rateLimits: input.rateLimits,
+        defaultNamespaceId: null,
+        workspaceId: input.workspace.id,
+        companyId: input.companyId,
+        ownerUserId: input.owner.id,
+        createdAt: input.createdAt,
+      };
+      organizations.set(org.id, org);
+      workspaces.set(input.workspace.id, { ...input.workspace, organizationId: org.id, createdAt: input.createdAt });
+      users.set(input.owner.id, { ...input.owner, organizationId: org.id, createdAt: input.createdAt });
+      return org;
+    },
+    getOrganization: async (id) => organizations.get(id) ?? null,
+    listOrganizations: async ({ offset, limit }) => page([...organizations.values()], offset, limit),
+    async updateOrganization(id, patch) {
+      const current = organizations.get(id);
+      if (!current) throw notFound('organization', id);
+      const next: Organization = {
+        ...current,
+        name: patch.name ?? current.name,
+        subscription: { ...current.subscription, ...patch.subscription },
+        rateLimits: patch.rateLimits ?? current.rateLimits,
+        defaultNamespaceId: patch.defaultNamespaceId === undefined ? current.defaultNamespaceId : patch.defaultNamespaceId,
+      };
+      organizations.set(id, next);
+      emit({ kind: 'organization', id });
+      return next;
+    },
+
+    async createNamespace(input) {
+      const org = organizations.get(input.organizationId);
+      if (!org) throw notFound('organization', input.organizationId);
+      const ns: Namespace = { ...input, updatedAt: input.createdAt };
+      namespaces.set(ns.id, ns);
+      if (org.defaultNamespaceId === null) organizations.set(org.id, { ...org, defaultNamespaceId: ns.id });
+      emit({ kind: 'organization', id: org.id });
+      return ns;
+    },
+    getNamespace: async (id) => namespaces.get(id) ?? null,
+    listNamespaces: async (organizationId, { offset, limit }) =>
+      page([...namespaces.values()].filter((n) => n.organizationId === organizationId), offset, limit),
+    async updateNamespace(id, patch) {
+      const current = namespaces.get(id);
+      if (!current) throw notFound('namespace', id);
+      const next: Namespace = {
+        ...current,
+        name: patch.name ?? current.name,
+        environmentType: patch.environmentType ?? current.environmentType,
+        isActive: patch.isActive ?? current.isActive,
+        rateLimits: patch.rateLimits ?? current.rateLimits,
+        updatedAt: clock.now(),
+      };
+      namespaces.set(id, next);
+      emit({ kind: 'namespace', id, organizationId: current.organizationId });
+      return next;
+    },
+    async deleteNamespace(id, atMs) {
+      const current = namespaces.get(id);
+      if (!current) throw notFound('namespace', id);
+      namespaces.delete(id);
+      for (const key of keys.values()) {
+        if (key.namespaceId === id && key.revokedAt === null) {
+          keys.set(key.id, { ...key, revokedAt: atMs });
+          emit({ kind: 'api_key', id: key.id, prefix: key.prefix });
+        }
+      }
+      const org = organizations.get(current.organizationId);
+      if (org?.defaultNamespaceId === id) organizations.set(org.id, { ...org, defaultNamespaceId: null });
+      emit({ kind: 'namespace', id, organizationId: current.organizationId });
+      emit({ kind: 'organization', id: current.organizationId });
+    },
+
+    getUser: async (id) => users.get(id) ?? null,
+    getWorkspace: async (id) => workspaces.get(id) ?? null,
+
+    async createApiKey(input) {
+      if ([...keys.values()].some((k) => k.prefix === input.prefix)) throw new TollgateError('CONFLICT', { message: 'Duplicate key prefix.' });
+      const key: ApiKey = { ...input, lastUsedAt: null, revokedAt: null };
+      keys.set(key.id, key);
+      return key;
+    },
+    getApiKey: async (id) => keys.get(id) ?? null,
+    findApiKeyByPrefix: async (prefix) => [...keys.values()].find((k) => k.prefix === prefix) ?? null,
+    listApiKeys: async ({ organizationId, namespaceId }) =>
+      [...keys.values()].filter((k) => k.organizationId === organizationId && (namespaceId === undefined || k.namespaceId === namespaceId)),
+    async revokeApiKey(id, atMs) {
+      const key = keys.get(id);
+      if (!key) return null;
+      if (key.revokedAt !== null) return key;
+      const revoked = { ...key, revokedAt: atMs };
+      keys.set(id, revoked);
+      emit({ kind: 'api_key', id, prefix: key.prefix });
+      return revoked;
+    },
+    async touchApiKeys(touches) {
+      for (const t of touches) {
+        const key = keys.get(t.id);
+        if (key) keys.set(t.id, { ...key, lastUsedAt: Math.max(key.lastUsedAt ?? 0, t.atMs) });
+      }
+    },
+    watch(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  return directory;
+}

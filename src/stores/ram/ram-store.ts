@@ -1,0 +1,146 @@
+import type { Clock } from '../../core/ports.js';
+import type { InteractionRecord, RollupRow, Store, StoredResponse, UsageEvent } from '../contract.js';
+import { createBatchedLedger } from '../shared/batched-ledger.js';
+import { counterKey, type LedgerWrites, type StoredIdempotency } from '../shared/ledger-batch.js';
+import { createRamDirectory } from './ram-directory.js';
+
+export interface RamStoreConfig {
+  readonly clock: Clock;
+  readonly events?: boolean;
+}
+
+/**
+ * The reference store: everything in this process's memory. It shares the batch logic of the
+ * SQLite store, so the conformance suite checks that logic without any I/O. Not durable and not
+ * shared across processes; for tests, benchmarks of the engine, and embedding in a single process.
+ */
+export function createRamStore(config: RamStoreConfig): Store {
+  const counters = new Map<string, number>();
+  const rates = new Map<string, number>();
+  const idempotency = new Map<string, StoredIdempotency>();
+  const refunds = new Set<string>();
+  const interactions = new Map<string, InteractionRecord>();
+  const rollups = new Map<string, RollupRow>();
+  const events = new Map<string, UsageEvent>();
+  const responses = new Map<string, { response: StoredResponse; expiresAtMs: number }>();
+  const recordEvents = config.events ?? true;
+
+  const view = {
+    counter: (ref: Parameters<typeof counterKey>[0]) => counters.get(counterKey(ref)) ?? 0,
+    rateCount: (key: string, windowStartMs: number) => rates.get(`${key}\u0000${windowStartMs}`) ?? 0,
+    idempotency: (apiKeyId: string, key: string) => idempotency.get(`${apiKeyId}\u0000${key}`) ?? null,
+    isRefunded: (chargeId: string) => refunds.has(chargeId),
+  };
+
+  const apply = (w: LedgerWrites) => {
+    for (const [key, { delta }] of w.counters) counters.set(key, (counters.get(key) ?? 0) + delta);
+    for (const [key, { delta }] of w.rates) rates.set(key, (rates.get(key) ?? 0) + delta);
+    for (const [key, d] of w.interactions) {
+      const a = d.attribution;
+      const existing = interactions.get(key);
+      interactions.set(key, {
+        month: d.month,
+        year: d.year,
+        workspaceId: a.workspaceId,
+        userId: a.userId,
+        type: a.type,
+        organizationId: a.organizationId,
+        namespaceId: a.namespaceId,
+        apiKeyId: a.apiKeyId,
+        operation: a.operation,
+        subscriptionId: existing?.subscriptionId ?? a.subscriptionId,
+        companyId: existing?.companyId ?? a.companyId,
+        count: (existing?.count ?? 0) + d.count,
+        calls: (existing?.calls ?? 0) + d.calls,
+        createdAt: existing?.createdAt ?? d.atMs,
+        updatedAt: Math.max(existing?.updatedAt ?? 0, d.atMs),
+      });
+    }
+    for (const [key, d] of w.rollups) {
+      const a = d.attribution;
+      const existing = rollups.get(key);
+      rollups.set(key, {
+        day: d.day,
+        organizationId: a.organizationId,
+        namespaceId: a.namespaceId,
+        apiKeyId: a.apiKeyId,
+        operation: a.operation,
+        type: a.type,
+        count: (existing?.count ?? 0) + d.count,
+        calls: (existing?.calls ?? 0) + d.calls,
+        refused: (existing?.refused ?? 0) + d.refused,
+        refunded: (existing?.refunded ?? 0) + d.refunded,
+      });
+    }
+    for (const d of w.idempotencyDeletes) idempotency.delete(`${d.apiKeyId}\u0000${d.key}`);
+    for (const p of w.idempotencyPuts) idempotency.set(`${p.apiKeyId}\u0000${p.key}`, p.value);
+    for (const r of w.refundIds) refunds.add(r.id);
+    for (const e of w.events) if (!events.has(e.id)) events.set(e.id, e);
+    for (const id of w.refundedEventIds) {
+      const e = events.get(id);
+      if (e) events.set(id, { ...e, outcome: 'refunded' });
+    }
+  };
+
+  const ledger = createBatchedLedger({
+    view,
+    recordEvents,
+    commit: (decide) => {
+      const { results, writes } = decide();
+      apply(writes);
+      return results;
+    },
+  });
+
+  const matches = (value: unknown, wanted: unknown) => wanted === undefined || value === wanted;
+
+  return {
+    name: 'ram',
+    capabilities: { sharedAcrossProcesses: false, durable: false, events: recordEvents },
+    ledger: {
+      charge: ledger.charge,
+      refund: ledger.refund,
+      adjust: ledger.adjust,
+      readCounters: async (refs) => refs.map((ref) => view.counter(ref)),
+    },
+    log: {
+      interactions: async (q) =>
+        [...interactions.values()].filter(
+          (r) =>
+            matches(r.organizationId, q.organizationId) &&
+            matches(r.namespaceId, q.namespaceId) &&
+            matches(r.apiKeyId, q.apiKeyId) &&
+            matches(r.year, q.year) &&
+            matches(r.month, q.month),
+        ),
+      rollups: async (q) =>
+        [...rollups.values()]
+          .filter(
+            (r) =>
+              r.organizationId === q.organizationId &&
+              r.day >= q.fromDay &&
+              r.day <= q.toDay &&
+              matches(r.namespaceId, q.namespaceId) &&
+              matches(r.apiKeyId, q.apiKeyId),
+          )
+          .sort((a, b) => a.day.localeCompare(b.day)),
+      events: async ({ organizationId, fromMs, toMs, limit }) =>
+        [...events.values()]
+          .filter((e) => e.organizationId === organizationId && e.atMs >= fromMs && e.atMs < toMs)
+          .sort((a, b) => a.atMs - b.atMs)
+          .slice(0, limit),
+    },
+    directory: createRamDirectory(config.clock),
+    idempotency: {
+      async getResponse(scope, key) {
+        const entry = responses.get(`${scope}\u0000${key}`);
+        return entry && entry.expiresAtMs > config.clock.now() ? entry.response : null;
+      },
+      async putResponse(scope, key, response, expiresAtMs) {
+        responses.set(`${scope}\u0000${key}`, { response, expiresAtMs });
+      },
+    },
+    ping: async () => {},
+    close: () => ledger.close(),
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * Decides a batch of charges in order against a synchronous view of the ledger, and gathers what
+ * they change into one set of writes. A store calls it while it holds its write lock (a SQLite
+ * IMMEDIATE transaction, the single thread of the in-process store), so deciding in memory is as
+ * atomic as deciding in the database, and a batch of N charges costs one write per distinct row
+ * instead of N. Stores that decide inside the database (Redis Lua, PostgreSQL) implement the same
+ * rules from src/core/charge-rules.ts natively.
+ */
+import { evaluateSlidingWindow, findRefusingLine, windowStartOf } from '../../core/charge-rules.js';
+import type { Attribution, ChargeRequest, ChargeResult, CounterRef, RateState, UsageEvent } from '../contract.js';
+
+export interface StoredIdempotency {
+  readonly fingerprint: string;
+  readonly expiresAtMs: number;
+  readonly result: ChargeResult;
+}
+
+/** Reads the store answers while the batch holds its write lock. */
+export interface LedgerView {
+  counter(ref: CounterRef): number;
+  rateCount(key: string, windowStartMs: number): number;
+  idempotency(apiKeyId: string, key: string): StoredIdempotency | null;
+  isRefunded(chargeId: string): boolean;
+}
+
+export interface CounterDelta {
+  readonly ref: CounterRef;
+  delta: number;
+}
+
+export interface RateDelta {
+  readonly key: string;
+  readonly windowStartMs: number;
+  delta: number;
+}
+
+export interface InteractionDelta {
+  readonly month: number;
+  readonly year: number;
+  readonly attribution: Attribution;
+  count: number;
+  calls: number;
+  atMs: number;
+}
+
+export interface RollupDelta {
+  readonly day: string;
+  readonly attribution: Attribution;
+  count: number;
+  calls: number;
+  refused: number;
+  refunded: number;
+}
+
+export interface LedgerWrites {
+  readonly counters: Map<string, CounterDelta>;
+  readonly rates: Map<string, RateDelta>;
+  readonly interactions: Map<string, InteractionDelta>;
+  readonly rollups: Map<string, RollupDelta>;
+  readonly idempotencyPuts: { apiKeyId: string; key: string; value: StoredIdempotency }[];
+  readonly idempotencyDeletes: { apiKeyId: string; key: string }[];
+  readonly events: UsageEvent[];
+  readonly refundedEventIds: string[];
+  readonly refundIds: { id: string; atMs: number }[];
+}
+
+export function counterKey(ref: CounterRef): string {
+  return `${ref.scope}\u0000${ref.scopeId}\u0000${ref.metric}\u0000${ref.period}`;
+}
+
+export function interactionKey(month: number, year: number, a: Attribution): string {
+  return [year, month, a.workspaceId, a.userId, a.type, a.organizationId, a.namespaceId, a.apiKeyId, a.operation].join('\u0000');
+}
+
+export function rollupKey(day: string, a: Attribution): string {
+  return [day, a.organizationId, a.namespaceId, a.apiKeyId, a.operation, a.type].join('\u0000');
+}
+
+/** A ledger batch: reads go through the view plus what earlier charges of the batch wrote. */
+export class LedgerBatch {
+  readonly writes: LedgerWrites = {
+    counters: new Map(),
+    rates: new Map(),
+    interactions: new Map(),
+    rollups: new Map(),
+    idempotencyPuts: [],
+    idempotencyDeletes: [],
+    events: [],
+    refundedEventIds: [],
+    refundIds: [],
+  };
+  private readonly baseCounters = new Map<string, number>();
+  private readonly baseRates = new Map<string, number>();
+  private readonly pendingIdempotency = new Map<string, StoredIdempotency | null>();
+  private readonly pendingRefunds = new Set<string>();
+
+  constructor(
+    private readonly view: LedgerView,
+    private readonly recordEvents: boolean,
+  ) {}
+
+  charge(request: ChargeRequest): ChargeResult {
+    const idem = request.idempotency;
+    const idemKey = idem ? `${request.attribution.apiKeyId}\u0000${idem.key}` : '';
+    if (idem) {
+      const previous = this.readIdempotency(request.attribution.apiKeyId, idem.key, idemKey);
+      if (previous && previous.expiresAtMs > request.atMs) {
+        if (previous.fingerprint !== idem.fingerprint) return { outcome: 'conflict' };
+        return { ...previous.result, replayed: true } as ChargeResult;
+      }
+    }
+
+    const used = request.lines.map((line) => this.readCounter(line.counter));
+    let rate: RateState | null = null;
+    let rateWindowStart = 0;
+    if (request.rate) {
+      rateWindowStart = windowStartOf(request.atMs, request.rate.windowMs);
+      const verdict = evaluateSlidingWindow(
+        request.rate.limit,
+        request.rate.windowMs,
+        {
+          current: this.readRate(request.rate.key, rateWindowStart),
+          previous: this.readRate(request.rate.key, rateWindowStart - request.rate.windowMs),
+        },
+        request.atMs,
+      );
+      rate = { limit: verdict.limit, remaining: verdict.remaining, resetAtMs: verdict.resetAtMs, retryAfterMs: verdict.retryAfterMs };
+      if (!verdict.allowed) return this.refuse(request, 'rate', used, rate);
+    }
+
+    const refusing = findRefusingLine(request.lines.map((line, i) => ({ amount: line.amount, limit: line.limit, used: used[i]! })));
+    if (refusing >= 0) return this.refuse(request, refusing, used, rate);
+
+    const after = request.lines.map((line, i) => {
+      this.addCounter(line.counter, line.amount);
+      return used[i]! + line.amount;
+    });
+    if (request.rate) this.addRate(request.rate.key, rateWindowStart, 1);
+    this.addRecords(request, request.cost, 1);
+    const result: ChargeResult = { outcome: 'granted', chargeId: request.id, replayed: false, used: after, rate };
+    if (idem) {
+      const value: StoredIdempotency = { fingerprint: idem.fingerprint, expiresAtMs: idem.expiresAtMs, result };
+      this.pendingIdempotency.set(idemKey, value);
+      this.writes.idempotencyPuts.push({ apiKeyId: request.attribution.apiKeyId, key: idem.key, value });
+    }
+    this.event(request, 'granted', null);
+    return result;
+  }
+
+  refund(request: ChargeRequest): void {
+    if (this.pendingRefunds.has(request.id) || this.view.isRefunded(request.id)) return;
+    this.pendingRefunds.add(request.id);
+    this.writes.refundIds.push({ id: request.id, atMs: request.atMs });
+    for (const line of request.lines) this.addCounter(line.counter, -line.amount);
+    this.addRecords(request, -request.cost, -1);
+    this.rollup(request).refunded += 1;
+    if (request.idempotency) {
+      const { apiKeyId } = request.attribution;
+      this.pendingIdempotency.set(`${apiKeyId}\u0000${request.idempotency.key}`, null);
+      this.writes.idempotencyDeletes.push({ apiKeyId, key: request.idempotency.key });
+    }
+    if (this.recordEvents) this.writes.refundedEventIds.push(request.id);
+  }
+
+  adjust(ref: CounterRef, amount: number): void {
+    this.addCounter(ref, amount);
+  }
+
+  private refuse(request: ChargeRequest, refusedBy: number | 'rate', used: number[], rate: RateState | null): ChargeResult {
+    this.rollup(request).refused += 1;
+    const line = typeof refusedBy === 'number' ? request.lines[refusedBy]! : null;
+    this.event(request, 'refused', line ? `${line.counter.scope}:${line.counter.metric}` : 'rate');
+    return { outcome: 'refused', refusedBy, used, rate };
+  }
+
+  private addRecords(request: ChargeRequest, count: number, calls: number): void {
+    const { month, year } = request.period;
+    const key = interactionKey(month, year, request.attribution);
+    let interaction = this.writes.interactions.get(key);
+    if (!interaction) {
+      interaction = { month, year, attribution: request.attribution, count: 0, calls: 0, atMs: request.atMs };
+      this.writes.interactions.set(key, interaction);
+    }
+    interaction.count += count;
+    interaction.calls += calls;
+    interaction.atMs = Math.max(interaction.atMs, request.atMs);
+    const rollup = this.rollup(request);
+    rollup.count += count;
+    rollup.calls += calls;
+  }
+
+  private rollup(request: ChargeRequest): RollupDelta {
+    const key = rollupKey(request.day, request.attribution);
+    let rollup = this.writes.rollups.get(key);
+    if (!rollup) {
+      rollup = { day: request.day, attribution: request.attribution, count: 0, calls: 0, refused: 0, refunded: 0 };
+      this.writes.rollups.set(key, rollup);
+    }
+    return rollup;
+  }
+
+  private event(request: ChargeRequest, outcome: UsageEvent['outcome'], reason: string | null): void {
+    if (!this.recordEvents) return;
+    const a = request.attribution;
+    this.writes.events.push({
+      id: request.id,
+      atMs: request.atMs,
+      organizationId: a.organizationId,
+      namespaceId: a.namespaceId,
+      apiKeyId: a.apiKeyId,
+      operation: a.operation,
+      type: a.type,
+      cost: request.cost,
+      outcome,
+      reason,
+      idempotencyKey: request.idempotency?.key ?? null,
+    });
+  }
+
+  private readCounter(ref: CounterRef): number {
+    const key = counterKey(ref);
+    let base = this.baseCounters.get(key);
+    if (base === undefined) {
+      base = this.view.counter(ref);
+      this.baseCounters.set(key, base);
+    }
+    return base + (this.writes.counters.get(key)?.delta ?? 0);
+  }
+
+  private addCounter(ref: CounterRef, amount: number): void {
+    if (amount === 0) return;
+    const key = counterKey(ref);
+    const existing = this.writes.counters.get(key);
+    if (existing) existing.delta += amount;
+    else this.writes.counters.set(key, { ref, delta: amount });
+  }
+
+  private readRate(rateKey: string, windowStartMs: number): number {
+    const key = `${rateKey}\u0000${windowStartMs}`;
+    let base = this.baseRates.get(key);
+    if (base === undefined) {
+      base = this.view.rateCount(rateKey, windowStartMs);
+      this.baseRates.set(key, base);
+    }
+    return base + (this.writes.rates.get(key)?.delta ?? 0);
+  }
+
+  private addRate(rateKey: string, windowStartMs: number, amount: number): void {
+    const key = `${rateKey}\u0000${windowStartMs}`;
+    const existing = this.writes.rates.get(key);
+    if (existing) existing.delta += amount;
+    else this.writes.rates.set(key, { key: rateKey, windowStartMs, delta: amount });
+  }
+
+  private readIdempotency(apiKeyId: string, key: string, mapKey: string): StoredIdempotency | null {
+    if (this.pendingIdempotency.has(mapKey)) return this.pendingIdempotency.get(mapKey) ?? null;
+    return this.view.idempotency(apiKeyId, key);
+  }
+}

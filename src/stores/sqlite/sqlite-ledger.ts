@@ -1,0 +1,143 @@
+import type Database from 'better-sqlite3';
+import type { QuotaLedger } from '../contract.js';
+import { createBatchedLedger } from '../shared/batched-ledger.js';
+import type { LedgerView, LedgerWrites, StoredIdempotency } from '../shared/ledger-batch.js';
+import { guarded, translateSqliteError } from './sqlite-errors.js';
+import { toKey } from './sqlite-mapper.js';
+
+export interface SqliteLedger extends QuotaLedger {
+  close(): Promise<void>;
+}
+
+/**
+ * Charges run in groups: each group is one IMMEDIATE transaction, which takes SQLite's write lock
+ * before reading, so the decisions made in memory by LedgerBatch are atomic against every other
+ * process using the file. No promise resolves before its group has committed.
+ */
+export function createSqliteLedger(db: Database.Database, options: { recordEvents: boolean; maxBatch: number }): SqliteLedger {
+  const sql = {
+    counter: db.prepare('SELECT used FROM counters WHERE scope = ? AND scope_id = ? AND metric = ? AND period = ?').pluck(),
+    rate: db.prepare('SELECT count FROM rate_windows WHERE key = ? AND window_start = ?').pluck(),
+    idempotency: db.prepare('SELECT fingerprint, expires_at, result FROM idempotency_keys WHERE api_key_id = ? AND key = ?'),
+    refunded: db.prepare('SELECT 1 FROM refunds WHERE charge_id = ?').pluck(),
+    addCounter: db.prepare(
+      'INSERT INTO counters (scope, scope_id, metric, period, used) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET used = used + excluded.used',
+    ),
+    addRate: db.prepare('INSERT INTO rate_windows (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count'),
+    addInteraction: db.prepare(`
+      INSERT INTO interactions (organization_id, year, month, namespace_id, api_key_id, operation_type, type, workspace_id, user_id,
+                                subscription_id, company_id, count, calls, created_at, updated_at)
+      VALUES (@organization_id, @year, @month, @namespace_id, @api_key_id, @operation_type, @type, @workspace_id, @user_id,
+              @subscription_id, @company_id, @count, @calls, @at, @at)
+      ON CONFLICT DO UPDATE SET count = count + excluded.count, calls = calls + excluded.calls,
+                                updated_at = max(updated_at, excluded.updated_at)`),
+    addRollup: db.prepare(`
+      INSERT INTO daily_rollups (organization_id, day, namespace_id, api_key_id, operation_type, type, count, calls, refused, refunded)
+      VALUES (@organization_id, @day, @namespace_id, @api_key_id, @operation_type, @type, @count, @calls, @refused, @refunded)
+      ON CONFLICT DO UPDATE SET count = count + excluded.count, calls = calls + excluded.calls,
+                                refused = refused + excluded.refused, refunded = refunded + excluded.refunded`),
+    putIdempotency: db.prepare('INSERT OR REPLACE INTO idempotency_keys (api_key_id, key, fingerprint, expires_at, result) VALUES (?, ?, ?, ?, ?)'),
+    deleteIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ?'),
+    addRefund: db.prepare('INSERT OR IGNORE INTO refunds (charge_id, at) VALUES (?, ?)'),
+    addEvent: db.prepare(`
+      INSERT OR IGNORE INTO usage_events (id, at, organization_id, namespace_id, api_key_id, operation_type, type, cost, outcome, reason, idempotency_key)
+      VALUES (@id, @at, @organization_id, @namespace_id, @api_key_id, @operation_type, @type, @cost, @outcome, @reason, @idempotency_key)`),
+    markRefunded: db.prepare("UPDATE usage_events SET outcome = 'refunded' WHERE id = ?"),
+  };
+
+  const view: LedgerView = {
+    counter: (ref) => (sql.counter.get(ref.scope, ref.scopeId, ref.metric, ref.period) as number | undefined) ?? 0,
+    rateCount: (key, windowStartMs) => (sql.rate.get(key, windowStartMs) as number | undefined) ?? 0,
+    idempotency: (apiKeyId, key) => {
+      const row = sql.idempotency.get(apiKeyId, key) as { fingerprint: string; expires_at: number; result: string } | undefined;
+      return row ? ({ fingerprint: row.fingerprint, expiresAtMs: row.expires_at, result: JSON.parse(row.result) } as StoredIdempotency) : null;
+    },
+    isRefunded: (chargeId) => sql.refunded.get(chargeId) !== undefined,
+  };
+
+  const write = (writes: LedgerWrites) => {
+    for (const { ref, delta } of writes.counters.values()) {
+      if (delta !== 0) sql.addCounter.run(ref.scope, ref.scopeId, ref.metric, ref.period, delta);
+    }
+    for (const r of writes.rates.values()) sql.addRate.run(r.key, r.windowStartMs, r.delta);
+    for (const i of writes.interactions.values()) {
+      const a = i.attribution;
+      sql.addInteraction.run({
+        organization_id: a.organizationId,
+        year: i.year,
+        month: i.month,
+        namespace_id: toKey(a.namespaceId),
+        api_key_id: a.apiKeyId,
+        operation_type: a.operation,
+        type: a.type,
+        workspace_id: toKey(a.workspaceId),
+        user_id: toKey(a.userId),
+        subscription_id: toKey(a.subscriptionId),
+        company_id: toKey(a.companyId),
+        count: i.count,
+        calls: i.calls,
+        at: i.atMs,
+      });
+    }
+    for (const r of writes.rollups.values()) {
+      const a = r.attribution;
+      sql.addRollup.run({
+        organization_id: a.organizationId,
+        day: r.day,
+        namespace_id: toKey(a.namespaceId),
+        api_key_id: a.apiKeyId,
+        operation_type: a.operation,
+        type: a.type,
+        count: r.count,
+        calls: r.calls,
+        refused: r.refused,
+        refunded: r.refunded,
+      });
+    }
+    for (const d of writes.idempotencyDeletes) sql.deleteIdempotency.run(d.apiKeyId, d.key);
+    for (const p of writes.idempotencyPuts) {
+      sql.putIdempotency.run(p.apiKeyId, p.key, p.value.fingerprint, p.value.expiresAtMs, JSON.stringify(p.value.result));
+    }
+    for (const r of writes.refundIds) sql.addRefund.run(r.id, r.atMs);
+    for (const e of writes.events) {
+      sql.addEvent.run({
+        id: e.id,
+        at: e.atMs,
+        organization_id: e.organizationId,
+        namespace_id: toKey(e.namespaceId),
+        api_key_id: e.apiKeyId,
+        operation_type: e.operation,
+        type: e.type,
+        cost: e.cost,
+        outcome: e.outcome,
+        reason: e.reason,
+        idempotency_key: e.idempotencyKey,
+      });
+    }
+    for (const id of writes.refundedEventIds) sql.markRefunded.run(id);
+  };
+
+  const batched = createBatchedLedger({
+    view,
+    recordEvents: options.recordEvents,
+    maxBatch: options.maxBatch,
+    commit: (decide) => {
+      try {
+        return db
+          .transaction(() => {
+            const { results, writes } = decide();
+            write(writes);
+            return results;
+          })
+          .immediate();
+      } catch (error) {
+        throw translateSqliteError(error);
+      }
+    },
+  });
+
+  return {
+    ...batched,
+    readCounters: async (counters) => guarded(() => counters.map((ref) => view.counter(ref))),
+  };
+}

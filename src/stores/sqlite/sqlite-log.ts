@@ -1,0 +1,61 @@
+import type Database from 'better-sqlite3';
+import type { IdempotencyCache, InteractionLog } from '../contract.js';
+import { guarded } from './sqlite-errors.js';
+import { toEvent, toInteraction, toRollup, toKey, type Row } from './sqlite-mapper.js';
+
+export function createSqliteLog(db: Database.Database): InteractionLog {
+  return {
+    async interactions(query) {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      const add = (column: string, value: unknown) => {
+        where.push(`${column} = ?`);
+        args.push(value);
+      };
+      if (query.organizationId !== undefined) add('organization_id', query.organizationId);
+      if (query.namespaceId !== undefined) add('namespace_id', toKey(query.namespaceId));
+      if (query.apiKeyId !== undefined) add('api_key_id', query.apiKeyId);
+      if (query.year !== undefined) add('year', query.year);
+      if (query.month !== undefined) add('month', query.month);
+      const sql = `SELECT * FROM interactions ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`;
+      return guarded(() => (db.prepare(sql).all(...args) as Row[]).map(toInteraction));
+    },
+    async rollups(query) {
+      let sql = 'SELECT * FROM daily_rollups WHERE organization_id = ? AND day >= ? AND day <= ?';
+      const args: unknown[] = [query.organizationId, query.fromDay, query.toDay];
+      if (query.namespaceId !== undefined) {
+        sql += ' AND namespace_id = ?';
+        args.push(toKey(query.namespaceId));
+      }
+      if (query.apiKeyId !== undefined) {
+        sql += ' AND api_key_id = ?';
+        args.push(query.apiKeyId);
+      }
+      return guarded(() => (db.prepare(sql + ' ORDER BY day').all(...args) as Row[]).map(toRollup));
+    },
+    async events({ organizationId, fromMs, toMs, limit }) {
+      return guarded(() =>
+        (
+          db
+            .prepare('SELECT * FROM usage_events WHERE organization_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ?')
+            .all(organizationId, fromMs, toMs, limit) as Row[]
+        ).map(toEvent),
+      );
+    },
+  };
+}
+
+export function createSqliteIdempotencyCache(db: Database.Database, clock: { now(): number }): IdempotencyCache {
+  const get = db.prepare('SELECT status, headers, body, expires_at FROM idempotent_responses WHERE scope = ? AND key = ?');
+  const put = db.prepare('INSERT OR REPLACE INTO idempotent_responses (scope, key, status, headers, body, expires_at) VALUES (?, ?, ?, ?, ?, ?)');
+  return {
+    async getResponse(scope, key) {
+      const row = guarded(() => get.get(scope, key) as { status: number; headers: string; body: string; expires_at: number } | undefined);
+      if (!row || row.expires_at <= clock.now()) return null;
+      return { status: row.status, headers: JSON.parse(row.headers) as Record<string, string>, body: row.body };
+    },
+    async putResponse(scope, key, response, expiresAtMs) {
+      guarded(() => put.run(scope, key, response.status, JSON.stringify(response.headers), response.body, expiresAtMs));
+    },
+  };
+}

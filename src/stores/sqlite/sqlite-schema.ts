@@ -1,0 +1,186 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Versioned migrations, applied in order and recorded in PRAGMA user_version.
+ * Nullable pointers of the usage tables are stored as '' so that they can be part of primary keys
+ * (SQLite treats NULLs in a unique key as distinct, which would break the upserts).
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE organizations (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    subscription_id TEXT NOT NULL,
+    plan_tier TEXT NOT NULL,
+    subscription_status TEXT NOT NULL,
+    trial_ends_at INTEGER,
+    metered_billing INTEGER NOT NULL DEFAULT 0,
+    billing_customer_id TEXT,
+    billing_anchor_day INTEGER,
+    rate_limits TEXT NOT NULL DEFAULT '{}',
+    default_namespace_id TEXT,
+    workspace_id TEXT,
+    company_id TEXT,
+    owner_user_id TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE workspaces (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL,
+    email TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE namespaces (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL,
+    environment_type TEXT NOT NULL,
+    is_active INTEGER NOT NULL DEFAULT 1,
+    rate_limits TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    deleted_at INTEGER
+  );
+  CREATE INDEX namespaces_by_organization ON namespaces (organization_id, created_at);
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('namespace', 'organization')),
+    organization_id TEXT NOT NULL REFERENCES organizations(id),
+    namespace_id TEXT REFERENCES namespaces(id),
+    user_id TEXT,
+    name TEXT NOT NULL,
+    prefix TEXT NOT NULL UNIQUE,
+    hash TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    cap_mini INTEGER,
+    cap_premium INTEGER,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    expires_at INTEGER,
+    revoked_at INTEGER
+  );
+  CREATE INDEX api_keys_by_organization ON api_keys (organization_id, namespace_id);
+  CREATE TABLE tenant_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    extra TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+
+  CREATE TABLE counters (
+    scope TEXT NOT NULL,
+    scope_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    period TEXT NOT NULL,
+    used INTEGER NOT NULL,
+    PRIMARY KEY (scope, scope_id, metric, period)
+  ) WITHOUT ROWID;
+  CREATE TABLE rate_windows (
+    key TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (key, window_start)
+  ) WITHOUT ROWID;
+  CREATE TABLE interactions (
+    organization_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    month INTEGER NOT NULL,
+    namespace_id TEXT NOT NULL,
+    api_key_id TEXT NOT NULL,
+    operation_type TEXT NOT NULL,
+    type TEXT NOT NULL,
+    workspace_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    subscription_id TEXT NOT NULL,
+    company_id TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    calls INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (organization_id, year, month, namespace_id, api_key_id, operation_type, type, workspace_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX interactions_by_namespace ON interactions (namespace_id, year, month);
+  CREATE INDEX interactions_by_api_key ON interactions (api_key_id, year, month);
+  CREATE TABLE daily_rollups (
+    organization_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    namespace_id TEXT NOT NULL,
+    api_key_id TEXT NOT NULL,
+    operation_type TEXT NOT NULL,
+    type TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    calls INTEGER NOT NULL,
+    refused INTEGER NOT NULL,
+    refunded INTEGER NOT NULL,
+    PRIMARY KEY (organization_id, day, namespace_id, api_key_id, operation_type, type)
+  ) WITHOUT ROWID;
+  CREATE TABLE usage_events (
+    id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL,
+    organization_id TEXT NOT NULL,
+    namespace_id TEXT NOT NULL,
+    api_key_id TEXT NOT NULL,
+    operation_type TEXT NOT NULL,
+    type TEXT NOT NULL,
+    cost INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    idempotency_key TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX usage_events_by_organization ON usage_events (organization_id, at);
+  CREATE INDEX usage_events_by_time ON usage_events (at);
+  CREATE TABLE idempotency_keys (
+    api_key_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (api_key_id, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE refunds (
+    charge_id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE idempotent_responses (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    headers TEXT NOT NULL,
+    body TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export function migrate(db: Database.Database): { from: number; to: number } {
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const from = version();
+  // Each step re-reads the version inside its IMMEDIATE transaction: two processes opening a new
+  // file at once must not both apply the same migration.
+  for (;;) {
+    const applied = db
+      .transaction(() => {
+        const current = version();
+        if (current > MIGRATIONS.length) {
+          throw new Error(`the database is at schema version ${current}, newer than this Tollgate (${MIGRATIONS.length}); upgrade Tollgate`);
+        }
+        if (current === MIGRATIONS.length) return false;
+        db.exec(MIGRATIONS[current]!);
+        db.pragma(`user_version = ${current + 1}`);
+        return true;
+      })
+      .immediate();
+    if (!applied) break;
+  }
+  return { from, to: MIGRATIONS.length };
+}

@@ -1,0 +1,69 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Store } from '../contract.js';
+import type { SqliteStoreConfig } from './sqlite-config.js';
+import { createSqliteDirectory } from './sqlite-directory.js';
+import { guarded } from './sqlite-errors.js';
+import { createSqliteLedger } from './sqlite-ledger.js';
+import { createSqliteIdempotencyCache, createSqliteLog } from './sqlite-log.js';
+import { migrate } from './sqlite-schema.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function openSqliteDatabase(config: Pick<SqliteStoreConfig, 'path' | 'synchronous' | 'busyTimeoutMs'>): Database.Database {
+  if (config.path !== ':memory:') mkdirSync(dirname(config.path), { recursive: true });
+  const db = guarded(() => new Database(config.path, { timeout: config.busyTimeoutMs ?? 5000 }));
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${config.synchronous ?? 'NORMAL'}`);
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly database: Database.Database } {
+  const db = openSqliteDatabase(config);
+  const events = config.events ?? { enabled: true, retentionDays: 30 };
+  const ledger = createSqliteLedger(db, { recordEvents: events.enabled, maxBatch: config.maxBatch ?? 2000 });
+  const directory = createSqliteDirectory(db, config.clock, config.changePollMs);
+
+  const maintenance = () => {
+    const now = config.clock.now();
+    try {
+      db.transaction(() => {
+        db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?').run(now);
+        db.prepare('DELETE FROM idempotent_responses WHERE expires_at <= ?').run(now);
+        // A sliding window reads the current and the previous window; anything older is dead.
+        db.prepare('DELETE FROM rate_windows WHERE window_start < ?').run(now - 10 * 60_000);
+        db.prepare('DELETE FROM refunds WHERE at < ?').run(now - 2 * DAY_MS);
+        db.prepare('DELETE FROM usage_events WHERE at < ?').run(now - events.retentionDays * DAY_MS);
+      }).immediate();
+    } catch {
+      // Busy: the next round cleans up.
+    }
+  };
+  const timer = setInterval(maintenance, config.maintenanceIntervalMs ?? 60_000);
+  timer.unref();
+
+  let closed = false;
+  return {
+    name: 'sqlite',
+    database: db,
+    capabilities: { sharedAcrossProcesses: true, durable: true, events: events.enabled },
+    ledger,
+    log: createSqliteLog(db),
+    directory,
+    idempotency: createSqliteIdempotencyCache(db, config.clock),
+    async ping() {
+      guarded(() => db.prepare('SELECT 1').get());
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      directory.stop();
+      await ledger.close();
+      db.close();
+    },
+  };
+}
