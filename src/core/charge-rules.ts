@@ -4,21 +4,22 @@
  * implement the same rules, and the conformance suite holds them to it.
  */
 
-export interface LineState {
+export interface LineLimit {
   /** What the call adds (negative for a release). */
   readonly amount: number;
   /** Hard limit of the counter; null counts without limiting. */
   readonly limit: number | null;
-  /** The counter's value before the call. */
-  readonly used: number;
 }
 
-/** Index of the first line the call would push past its limit, or -1 when the call fits every scope. */
-export function findRefusingLine(lines: readonly LineState[]): number {
+/**
+ * Index of the first line the call would push past its limit, or -1 when the call fits every
+ * scope. `used[i]` is line i's counter before the call.
+ */
+export function findRefusingLine(lines: readonly LineLimit[], used: readonly number[]): number {
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+    const { limit, amount } = lines[i]!;
     // used + amount <= limit passes: a call that lands exactly on the limit is allowed.
-    if (line.limit !== null && line.amount > 0 && line.used + line.amount > line.limit) return i;
+    if (limit !== null && amount > 0 && used[i]! + amount > limit) return i;
   }
   return -1;
 }

@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { TollgateError, fail, ok, type Result } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
-import type { ApiKey, Namespace, Organization } from '../core/tenants.js';
 import type { TenantChange, TenantDirectory } from '../stores/contract.js';
 import { apiKeyPrefix, verifyApiKey } from '../tenancy/api-key-secret.js';
 import type { TenantContext } from './tenant-context.js';
@@ -15,25 +14,27 @@ export interface Authenticator {
 
 const invalidKey = (reason: string, message: string) => fail(new TollgateError('INVALID_API_KEY', { message, details: { reason } }));
 
+type Entry = { context: TenantContext } | { missing: true };
+
 /**
- * Key → tenant, with the records cached for `ttlMs` and dropped at once when the directory reports
- * a change. The secret part is checked on every call (an HMAC and a constant-time compare), so a
- * cached record never lets a wrong key through.
+ * Key → tenant. Whole contexts (key, organization, namespace) are cached by key prefix for `ttlMs`
+ * and dropped at once when the directory reports a change to any of the three, so a context object
+ * is immutable and the engine can memoize what it derives from it. The secret part is checked on
+ * every call (an HMAC and a constant-time compare), so a cached record never lets a wrong key in.
  */
 export function createAuthenticator(deps: { directory: TenantDirectory; keySecret: string; clock: Clock; ttlMs: number }): Authenticator {
   const { directory, clock } = deps;
-  const cache = <T extends {}>() => new LRUCache<string, T>({ max: 100_000, ttl: Math.max(deps.ttlMs, 1), ttlAutopurge: false });
-  const keys = cache<ApiKey | 'missing'>();
-  const organizations = cache<Organization>();
-  const namespaces = cache<Namespace | 'missing'>();
-  const ttlEnabled = deps.ttlMs > 0;
+  const cache = new LRUCache<string, Entry>({ max: 100_000, ttl: Math.max(deps.ttlMs, 1) });
+  const useCache = deps.ttlMs > 0;
 
-  const cached = async <T extends {}>(store: LRUCache<string, T>, id: string, load: () => Promise<T>): Promise<T> => {
-    const hit = ttlEnabled ? store.get(id) : undefined;
-    if (hit !== undefined) return hit;
-    const value = await load();
-    if (ttlEnabled) store.set(id, value);
-    return value;
+  const load = async (prefix: string): Promise<Entry> => {
+    const key = await directory.findApiKeyByPrefix(prefix);
+    if (!key) return { missing: true };
+    const organization = await directory.getOrganization(key.organizationId);
+    if (!organization) return { missing: true };
+    const namespaceId = key.namespaceId ?? organization.defaultNamespaceId;
+    const namespace = namespaceId ? await directory.getNamespace(namespaceId) : null;
+    return { context: { apiKey: key, organization, namespace } };
   };
 
   const unsubscribe = directory.watch((change) => authenticator.invalidate(change));
@@ -43,50 +44,50 @@ export function createAuthenticator(deps: { directory: TenantDirectory; keySecre
       if (!rawKey) return invalidKey('missing', 'An API key is required: send it as X-API-Key, or Authorization: Bearer <key>.');
       const prefix = apiKeyPrefix(rawKey);
       if (!prefix) return invalidKey('malformed', 'The API key is not a Tollgate key (tg_…): check that it was copied whole.');
-      try {
-        const key = await cached(keys, prefix, async () => (await directory.findApiKeyByPrefix(prefix)) ?? 'missing');
-        if (key === 'missing' || !verifyApiKey(deps.keySecret, rawKey, key.hash)) return invalidKey('unknown', 'The API key is not known.');
-        const now = clock.now();
-        if (key.revokedAt !== null) return invalidKey('revoked', 'The API key has been revoked.');
-        if (key.expiresAt !== null && key.expiresAt <= now) return invalidKey('expired', 'The API key has expired.');
-        const organization = await cached(organizations, key.organizationId, async () => {
-          const org = await directory.getOrganization(key.organizationId);
-          if (!org) throw new TollgateError('INVALID_API_KEY', { message: 'The API key belongs to no organization.', details: { reason: 'orphaned' } });
-          return org;
-        });
-        const namespaceId = key.namespaceId ?? organization.defaultNamespaceId;
-        const namespace = namespaceId
-          ? await cached(namespaces, namespaceId, async () => (await directory.getNamespace(namespaceId)) ?? 'missing')
-          : 'missing';
-        if (key.kind === 'namespace' && namespace === 'missing') return invalidKey('namespace_deleted', 'The namespace of this API key no longer exists.');
-        if (key.kind === 'namespace' && namespace !== 'missing' && !namespace.isActive) {
-          return fail(new TollgateError('NAMESPACE_INACTIVE', { message: `The namespace "${namespace.name}" is inactive.`, details: { namespace_id: namespace.id } }));
+      let entry = useCache ? cache.get(prefix) : undefined;
+      if (!entry) {
+        try {
+          entry = await load(prefix);
+        } catch (error) {
+          if (error instanceof TollgateError) return fail(error);
+          throw error;
         }
-        return ok({ apiKey: key, organization, namespace: namespace === 'missing' ? null : namespace });
-      } catch (error) {
-        if (error instanceof TollgateError) return fail(error);
-        throw error;
+        if (useCache) cache.set(prefix, entry);
       }
+      if ('missing' in entry || !verifyApiKey(deps.keySecret, rawKey, entry.context.apiKey.hash)) return invalidKey('unknown', 'The API key is not known.');
+      const { context } = entry;
+      const key = context.apiKey;
+      if (key.revokedAt !== null) return invalidKey('revoked', 'The API key has been revoked.');
+      if (key.expiresAt !== null && key.expiresAt <= clock.now()) return invalidKey('expired', 'The API key has expired.');
+      if (key.kind === 'namespace') {
+        if (!context.namespace) return invalidKey('namespace_deleted', 'The namespace of this API key no longer exists.');
+        if (!context.namespace.isActive) {
+          return fail(
+            new TollgateError('NAMESPACE_INACTIVE', {
+              message: `The namespace "${context.namespace.name}" is inactive.`,
+              details: { namespace_id: context.namespace.id },
+            }),
+          );
+        }
+      }
+      return ok(context);
     },
     invalidate(change) {
-      switch (change.kind) {
-        case 'api_key':
-          keys.delete(change.prefix);
-          break;
-        case 'organization':
-          organizations.delete(change.id);
-          break;
-        case 'namespace':
-          namespaces.delete(change.id);
-          organizations.delete(change.organizationId);
-          break;
+      if (change.kind === 'api_key') {
+        cache.delete(change.prefix);
+        return;
+      }
+      // Organization and namespace changes are rare (administration): a scan is fine.
+      for (const [prefix, entry] of cache.entries()) {
+        if ('missing' in entry) continue;
+        const { organization, namespace } = entry.context;
+        const stale = change.kind === 'organization' ? organization.id === change.id : namespace?.id === change.id || organization.id === change.organizationId;
+        if (stale) cache.delete(prefix);
       }
     },
     close() {
       unsubscribe();
-      keys.clear();
-      organizations.clear();
-      namespaces.clear();
+      cache.clear();
     },
   };
   return authenticator;

@@ -1,4 +1,4 @@
-import type { Price } from '../core/cost.js';
+import type { InteractionType } from '../core/catalogue.js';
 import type { ResolvedLimits, ScopedLimit } from '../core/limit-resolution.js';
 import type { Period } from '../core/periods.js';
 import { LIFETIME, type ChargeLine, type Metric, type ScopeKind } from '../stores/contract.js';
@@ -18,46 +18,51 @@ export interface PlannedLine extends ChargeLine {
   readonly resetsAtMs: number | null;
 }
 
+function scopesOf(context: TenantContext): [ScopeKind, string][] {
+  const scopes: [ScopeKind, string][] = [['organization', context.organization.id]];
+  if (context.namespace) scopes.push(['namespace', context.namespace.id]);
+  scopes.push(['api_key', context.apiKey.id]);
+  return scopes;
+}
+
+function pickScope(limit: ScopedLimit, scope: ScopeKind): number | null {
+  return scope === 'organization' ? limit.organization : scope === 'namespace' ? limit.namespace : limit.apiKey;
+}
+
 /**
- * The counters one call moves: its interaction type in the organization, the namespace and the
- * key for the period, plus standing resources (active memories, storage) where the call adds them.
- * With metered billing the organization's monthly limit becomes an included amount, not a wall;
- * namespace overrides and key caps stay hard limits, since customers set them to protect themselves.
+ * The counters a call of one interaction type moves in a period: organization, namespace, key
+ * (amount 0 here; the engine sets the call's cost). With metered billing the organization's
+ * monthly limit becomes an included amount, not a wall; namespace overrides and key caps stay
+ * hard limits, since customers set them to protect themselves.
  */
-export function planChargeLines(context: TenantContext, limits: ResolvedLimits, price: Price, period: Period, resources: Resources = {}): PlannedLine[] {
-  const lines: PlannedLine[] = [];
-  const scopes: [ScopeKind, string | null][] = [
-    ['organization', context.organization.id],
-    ['namespace', context.namespace?.id ?? null],
-    ['api_key', context.apiKey.id],
-  ];
-  const monthly = limits.monthly[price.type];
-  for (const [scope, scopeId] of scopes) {
-    if (scopeId === null) continue;
+export function monthlyLines(context: TenantContext, limits: ResolvedLimits, type: InteractionType, period: Period): PlannedLine[] {
+  const monthly = limits.monthly[type];
+  return scopesOf(context).map(([scope, scopeId]) => {
     const limit = pickScope(monthly, scope);
     const soft = scope === 'organization' && limits.meteredBilling;
-    lines.push({
-      counter: { scope, scopeId, metric: price.type, period: period.key },
-      amount: price.cost,
+    return {
+      counter: Object.freeze({ scope, scopeId, metric: type, period: period.key }),
+      amount: 0,
       limit: soft ? null : limit,
       included: soft ? limit : null,
       resetsAtMs: period.endMs,
-    });
-  }
+    };
+  });
+}
+
+/** Standing resources (active memories, storage) an add takes, in the organization and the namespace. */
+export function resourceLines(context: TenantContext, limits: ResolvedLimits, resources: Resources): PlannedLine[] {
+  const lines: PlannedLine[] = [];
   const standing: [Metric, number | undefined, ScopedLimit][] = [
     ['active_memories', resources.activeMemories, limits.activeMemories],
     ['storage_bytes', resources.storageBytes, limits.storageBytes],
   ];
   for (const [metric, amount, limit] of standing) {
     if (!amount) continue;
-    for (const [scope, scopeId] of scopes.slice(0, 2)) {
-      if (scopeId === null) continue;
+    for (const [scope, scopeId] of scopesOf(context)) {
+      if (scope === 'api_key') continue;
       lines.push({ counter: { scope, scopeId, metric, period: LIFETIME }, amount, limit: pickScope(limit, scope), included: null, resetsAtMs: null });
     }
   }
   return lines;
-}
-
-function pickScope(limit: ScopedLimit, scope: ScopeKind): number | null {
-  return scope === 'organization' ? limit.organization : scope === 'namespace' ? limit.namespace : limit.apiKey;
 }

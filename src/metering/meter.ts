@@ -3,18 +3,20 @@ import { createCatalogue, type Catalogue, type OperationOverride } from '../core
 import { DEFAULT_METERING, parseOperationOverrides, type MeteringConfig } from '../core/config.js';
 import { priceOperation, type PriceParameters } from '../core/cost.js';
 import { TollgateError, type Result } from '../core/errors.js';
-import { resolveLimits } from '../core/limit-resolution.js';
-import { dayOf, periodOf } from '../core/periods.js';
+import { dayOf } from '../core/periods.js';
 import { configInvalid, parsePlans, type Plans } from '../core/plans.js';
 import { silentLogger, type Clock, type Logger } from '../core/ports.js';
 import type { ChargeRequest, QuotaLedger, Store, TenantDirectory } from '../stores/contract.js';
 import { createAuthenticator } from './authenticator.js';
-import { planChargeLines, type PlannedLine, type Resources } from './charge-lines.js';
-import type { Decision, Granted, Refused, ScopeUsage } from './decision.js';
+import { resourceLines, type PlannedLine, type Resources } from './charge-lines.js';
+import { createPlanCache } from './context-plan.js';
+import { granted, refused, type CallFacts, type Decision, type Refused, type ScopeUsage } from './decision.js';
 import { createKeyToucher } from './key-touch.js';
 import { limitRefusal, rateRefusal } from './refusals.js';
 import { systemClock } from './system-clock.js';
 import type { TenantContext } from './tenant-context.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface MeterOptions {
   readonly store: Pick<Store, 'ledger' | 'directory'>;
@@ -67,44 +69,37 @@ export function createMeter(options: MeterOptions): Meter {
   const toucher = createKeyToucher({ directory, clock, intervalMs: metering.keyTouchIntervalMs, logger });
   const refunded = new WeakSet<ChargeRequest>();
 
+  const plansCache = createPlanCache(plans);
+  let today = { key: '', startMs: 0, endMs: 0 };
+  const dayKey = (now: number) => {
+    if (now < today.startMs || now >= today.endMs) {
+      const startMs = now - (now % DAY_MS);
+      today = { key: dayOf(now), startMs, endMs: startMs + DAY_MS };
+    }
+    return today.key;
+  };
+
   const decide = async (context: TenantContext, operation: string, charge: ChargeOptions): Promise<Decision> => {
     const price = priceOperation(catalogue, operation, charge.parameters);
     if (!price.ok) return refusedEarly(operation, price.error);
     const now = clock.now();
-    const limits = resolveLimits(
-      plans,
-      {
-        subscription: context.organization.subscription,
-        organizationOverrides: context.organization.rateLimits,
-        namespaceOverrides: context.namespace?.rateLimits ?? null,
-        apiKeyCap: context.apiKey.monthlyCap,
-      },
-      now,
-    );
+    const plan = plansCache.get(context, now);
+    const limits = plan.limits;
     if (!limits.ok) return refusedEarly(operation, limits.error, price.value.cost);
     const { cost, type } = price.value;
-    const period = periodOf(now, limits.value.billingAnchorDay);
-    const lines = planChargeLines(context, limits.value, price.value, period, charge.resources);
-    const org = context.organization;
+    const { period } = plan;
+    const lines: PlannedLine[] = plan.lines(type).map((line) => ({ ...line, amount: cost }));
+    if (charge.resources) lines.push(...resourceLines(context, limits.value, charge.resources));
+    const ratePerMinute = limits.value.ratePerMinute;
     const request: ChargeRequest = {
       id: randomUUID(),
       atMs: now,
-      period: { key: period.key, month: period.month, year: period.year },
-      day: dayOf(now),
-      attribution: {
-        organizationId: org.id,
-        namespaceId: context.namespace?.id ?? null,
-        apiKeyId: context.apiKey.id,
-        userId: context.apiKey.userId,
-        workspaceId: org.workspaceId,
-        subscriptionId: org.subscription.id,
-        companyId: org.companyId,
-        operation,
-        type,
-      },
+      period,
+      day: dayKey(now),
+      attribution: plan.attribution(operation, type),
       cost,
       lines,
-      rate: limits.value.ratePerMinute === null ? null : { key: context.apiKey.id, limit: limits.value.ratePerMinute, windowMs: metering.rateWindowMs },
+      rate: ratePerMinute === null ? null : { key: context.apiKey.id, limit: ratePerMinute, windowMs: metering.rateWindowMs },
       idempotency: charge.idempotencyKey
         ? {
             key: charge.idempotencyKey,
@@ -113,7 +108,8 @@ export function createMeter(options: MeterOptions): Meter {
           }
         : null,
     };
-    const base = { operation, type, cost, tier: limits.value.tier, isTrial: limits.value.isTrial, period };
+    const facts: CallFacts = { operation, type, cost, tier: limits.value.tier, isTrial: limits.value.isTrial, period };
+    const org = context.organization;
 
     let result;
     try {
@@ -122,10 +118,8 @@ export function createMeter(options: MeterOptions): Meter {
       const unavailable = error instanceof TollgateError && error.code === 'STORE_UNAVAILABLE';
       if (!unavailable) throw error;
       logger.error({ err: error, operation, organization_id: org.id }, 'usage store unavailable');
-      if (metering.failOpen) {
-        return { ...base, allowed: true, status: 200, replayed: false, overage: 0, failOpen: true, receipt: null, scopes: [], rate: null };
-      }
-      return { ...base, allowed: false, status: 503, error, retryAfterSeconds: 1, scopes: [], rate: null };
+      if (metering.failOpen) return granted(facts, [], null, { replayed: false, overage: 0, failOpen: true, receipt: null });
+      return refused(facts, error, 1);
     }
 
     toucher.touch(context.apiKey.id);
@@ -134,28 +128,22 @@ export function createMeter(options: MeterOptions): Meter {
         message: `The Idempotency-Key "${charge.idempotencyKey}" was already used for a different request; use a new key.`,
         details: { idempotency_key: charge.idempotencyKey },
       });
-      return { ...base, allowed: false, status: 409, error, retryAfterSeconds: null, scopes: [], rate: null };
+      return refused(facts, error, null);
     }
     const scopes = lines.map((line, i) => scopeUsage(line, result.used[i]!));
     if (result.outcome === 'refused') {
       const refusal =
         result.refusedBy === 'rate'
           ? rateRefusal(result.rate!, operation)
-          : limitRefusal(lines[result.refusedBy]!, result.used[result.refusedBy]!, { ...base, nowMs: now, tier: limits.value.tier });
-      return { ...base, allowed: false, status: refusal.error.status, error: refusal.error, retryAfterSeconds: refusal.retryAfterSeconds, scopes, rate: result.rate };
+          : limitRefusal(lines[result.refusedBy]!, result.used[result.refusedBy]!, { ...facts, tier: limits.value.tier, period, nowMs: now });
+      return refused(facts, refusal.error, refusal.retryAfterSeconds, scopes, result.rate);
     }
-    const granted: Granted = {
-      ...base,
-      allowed: true,
-      status: 200,
+    return granted(facts, scopes, result.rate, {
       replayed: result.replayed,
       overage: result.replayed ? 0 : overageOf(lines, result.used),
       failOpen: false,
       receipt: result.replayed ? null : request,
-      scopes,
-      rate: result.rate,
-    };
-    return granted;
+    });
   };
 
   return {
@@ -163,9 +151,10 @@ export function createMeter(options: MeterOptions): Meter {
     catalogue,
     authenticate: (rawKey) => authenticator.authenticate(rawKey),
     async charge(context, operation, charge = {}) {
+      if (!options.onDecision) return decide(context, operation, charge);
       const started = performance.now();
       const decision = await decide(context, operation, charge);
-      options.onDecision?.(decision, performance.now() - started);
+      options.onDecision(decision, performance.now() - started);
       return decision;
     },
     async refund(decision) {
@@ -193,20 +182,8 @@ export function createMeter(options: MeterOptions): Meter {
 }
 
 function refusedEarly(operation: string, error: TollgateError, cost = 0): Refused {
-  return {
-    allowed: false,
-    status: error.status,
-    error,
-    retryAfterSeconds: null,
-    operation,
-    type: null,
-    cost,
-    tier: typeof error.details.tier === 'string' ? error.details.tier : null,
-    isTrial: false,
-    period: null,
-    scopes: [],
-    rate: null,
-  };
+  const tier = typeof error.details.tier === 'string' ? error.details.tier : null;
+  return refused({ operation, type: null, cost, tier, isTrial: false, period: null }, error, null);
 }
 
 function scopeUsage(line: PlannedLine, used: number): ScopeUsage {

@@ -176,8 +176,9 @@ export interface RollupRow {
   readonly refunded: number;
 }
 
+/** One entry of the append-only audit log: a granted, refused or refunded charge. */
 export interface UsageEvent {
-  readonly id: string;
+  readonly chargeId: string;
   readonly atMs: number;
   readonly organizationId: string;
   readonly namespaceId: string | null;

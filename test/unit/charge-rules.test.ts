@@ -3,18 +3,18 @@ import { evaluateSlidingWindow, findRefusingLine } from '../../src/core/charge-r
 
 describe('multi-scope check', () => {
   it('allows a call that lands exactly on the limit and refuses one past it', () => {
-    expect(findRefusingLine([{ amount: 4, limit: 10, used: 6 }])).toBe(-1);
-    expect(findRefusingLine([{ amount: 4, limit: 10, used: 7 }])).toBe(0);
+    expect(findRefusingLine([{ amount: 4, limit: 10 }], [6])).toBe(-1);
+    expect(findRefusingLine([{ amount: 4, limit: 10 }], [7])).toBe(0);
   });
   it('names the first scope that refuses, and ignores unlimited counters and releases', () => {
     const lines = [
-      { amount: 4, limit: null, used: 1e9 },
-      { amount: 4, limit: 100, used: 97 },
-      { amount: 4, limit: 5, used: 5 },
+      { amount: 4, limit: null },
+      { amount: 4, limit: 100 },
+      { amount: 4, limit: 5 },
     ];
-    expect(findRefusingLine(lines)).toBe(1);
-    expect(findRefusingLine([{ amount: -3, limit: 1, used: 10 }])).toBe(-1);
-    expect(findRefusingLine([{ amount: 0, limit: 0, used: 0 }])).toBe(-1);
+    expect(findRefusingLine(lines, [1e9, 97, 5])).toBe(1);
+    expect(findRefusingLine([{ amount: -3, limit: 1 }], [10])).toBe(-1);
+    expect(findRefusingLine([{ amount: 0, limit: 0 }], [0])).toBe(-1);
   });
 });
 

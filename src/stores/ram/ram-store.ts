@@ -21,7 +21,7 @@ export function createRamStore(config: RamStoreConfig): Store {
   const refunds = new Set<string>();
   const interactions = new Map<string, InteractionRecord>();
   const rollups = new Map<string, RollupRow>();
-  const events = new Map<string, UsageEvent>();
+  const events: UsageEvent[] = [];
   const responses = new Map<string, { response: StoredResponse; expiresAtMs: number }>();
   const recordEvents = config.events ?? true;
 
@@ -75,11 +75,7 @@ export function createRamStore(config: RamStoreConfig): Store {
     for (const d of w.idempotencyDeletes) idempotency.delete(`${d.apiKeyId}\u0000${d.key}`);
     for (const p of w.idempotencyPuts) idempotency.set(`${p.apiKeyId}\u0000${p.key}`, p.value);
     for (const r of w.refundIds) refunds.add(r.id);
-    for (const e of w.events) if (!events.has(e.id)) events.set(e.id, e);
-    for (const id of w.refundedEventIds) {
-      const e = events.get(id);
-      if (e) events.set(id, { ...e, outcome: 'refunded' });
-    }
+    events.push(...w.events);
   };
 
   const ledger = createBatchedLedger({
@@ -125,10 +121,7 @@ export function createRamStore(config: RamStoreConfig): Store {
           )
           .sort((a, b) => a.day.localeCompare(b.day)),
       events: async ({ organizationId, fromMs, toMs, limit }) =>
-        [...events.values()]
-          .filter((e) => e.organizationId === organizationId && e.atMs >= fromMs && e.atMs < toMs)
-          .sort((a, b) => a.atMs - b.atMs)
-          .slice(0, limit),
+        events.filter((e) => e.organizationId === organizationId && e.atMs >= fromMs && e.atMs < toMs).slice(0, limit),
     },
     directory: createRamDirectory(config.clock),
     idempotency: {

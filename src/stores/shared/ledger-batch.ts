@@ -60,20 +60,38 @@ export interface LedgerWrites {
   readonly idempotencyPuts: { apiKeyId: string; key: string; value: StoredIdempotency }[];
   readonly idempotencyDeletes: { apiKeyId: string; key: string }[];
   readonly events: UsageEvent[];
-  readonly refundedEventIds: string[];
   readonly refundIds: { id: string; atMs: number }[];
 }
 
+// The engine hands the same (frozen) counter and attribution objects to every call of a tenant in
+// a period, so their map keys are computed once per object, not once per call.
+const counterKeys = new WeakMap<CounterRef, string>();
+const attributionKeys = new WeakMap<Attribution, string>();
+
 export function counterKey(ref: CounterRef): string {
-  return `${ref.scope}\u0000${ref.scopeId}\u0000${ref.metric}\u0000${ref.period}`;
+  let key = counterKeys.get(ref);
+  if (key === undefined) {
+    key = `${ref.scope}\u0000${ref.scopeId}\u0000${ref.metric}\u0000${ref.period}`;
+    counterKeys.set(ref, key);
+  }
+  return key;
+}
+
+function attributionKey(a: Attribution): string {
+  let key = attributionKeys.get(a);
+  if (key === undefined) {
+    key = [a.workspaceId, a.userId, a.type, a.organizationId, a.namespaceId, a.apiKeyId, a.operation].join('\u0000');
+    attributionKeys.set(a, key);
+  }
+  return key;
 }
 
 export function interactionKey(month: number, year: number, a: Attribution): string {
-  return [year, month, a.workspaceId, a.userId, a.type, a.organizationId, a.namespaceId, a.apiKeyId, a.operation].join('\u0000');
+  return `${year}-${month}\u0000${attributionKey(a)}`;
 }
 
 export function rollupKey(day: string, a: Attribution): string {
-  return [day, a.organizationId, a.namespaceId, a.apiKeyId, a.operation, a.type].join('\u0000');
+  return `${day}\u0000${attributionKey(a)}`;
 }
 
 /** A ledger batch: reads go through the view plus what earlier charges of the batch wrote. */
@@ -86,7 +104,6 @@ export class LedgerBatch {
     idempotencyPuts: [],
     idempotencyDeletes: [],
     events: [],
-    refundedEventIds: [],
     refundIds: [],
   };
   private readonly baseCounters = new Map<string, number>();
@@ -110,7 +127,9 @@ export class LedgerBatch {
       }
     }
 
-    const used = request.lines.map((line) => this.readCounter(line.counter));
+    const lines = request.lines;
+    const used = new Array<number>(lines.length);
+    for (let i = 0; i < lines.length; i++) used[i] = this.readCounter(lines[i]!.counter);
     let rate: RateState | null = null;
     let rateWindowStart = 0;
     if (request.rate) {
@@ -128,13 +147,14 @@ export class LedgerBatch {
       if (!verdict.allowed) return this.refuse(request, 'rate', used, rate);
     }
 
-    const refusing = findRefusingLine(request.lines.map((line, i) => ({ amount: line.amount, limit: line.limit, used: used[i]! })));
+    const refusing = findRefusingLine(lines, used);
     if (refusing >= 0) return this.refuse(request, refusing, used, rate);
 
-    const after = request.lines.map((line, i) => {
-      this.addCounter(line.counter, line.amount);
-      return used[i]! + line.amount;
-    });
+    const after = new Array<number>(lines.length);
+    for (let i = 0; i < lines.length; i++) {
+      this.addCounter(lines[i]!.counter, lines[i]!.amount);
+      after[i] = used[i]! + lines[i]!.amount;
+    }
     if (request.rate) this.addRate(request.rate.key, rateWindowStart, 1);
     this.addRecords(request, request.cost, 1);
     const result: ChargeResult = { outcome: 'granted', chargeId: request.id, replayed: false, used: after, rate };
@@ -159,7 +179,7 @@ export class LedgerBatch {
       this.pendingIdempotency.set(`${apiKeyId}\u0000${request.idempotency.key}`, null);
       this.writes.idempotencyDeletes.push({ apiKeyId, key: request.idempotency.key });
     }
-    if (this.recordEvents) this.writes.refundedEventIds.push(request.id);
+    this.event(request, 'refunded', null);
   }
 
   adjust(ref: CounterRef, amount: number): void {
@@ -203,7 +223,7 @@ export class LedgerBatch {
     if (!this.recordEvents) return;
     const a = request.attribution;
     this.writes.events.push({
-      id: request.id,
+      chargeId: request.id,
       atMs: request.atMs,
       organizationId: a.organizationId,
       namespaceId: a.namespaceId,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { QuotaLedger } from '../contract.js';
+import type { QuotaLedger, UsageEvent } from '../contract.js';
 import { createBatchedLedger } from '../shared/batched-ledger.js';
 import type { LedgerView, LedgerWrites, StoredIdempotency } from '../shared/ledger-batch.js';
 import { guarded, translateSqliteError } from './sqlite-errors.js';
@@ -24,25 +24,24 @@ export function createSqliteLedger(db: Database.Database, options: { recordEvent
       'INSERT INTO counters (scope, scope_id, metric, period, used) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET used = used + excluded.used',
     ),
     addRate: db.prepare('INSERT INTO rate_windows (key, window_start, count) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET count = count + excluded.count'),
+    // Positional parameters: better-sqlite3 binds them measurably faster than named ones, and these
+    // statements run once per distinct row of every group commit.
     addInteraction: db.prepare(`
       INSERT INTO interactions (organization_id, year, month, namespace_id, api_key_id, operation_type, type, workspace_id, user_id,
                                 subscription_id, company_id, count, calls, created_at, updated_at)
-      VALUES (@organization_id, @year, @month, @namespace_id, @api_key_id, @operation_type, @type, @workspace_id, @user_id,
-              @subscription_id, @company_id, @count, @calls, @at, @at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO UPDATE SET count = count + excluded.count, calls = calls + excluded.calls,
                                 updated_at = max(updated_at, excluded.updated_at)`),
     addRollup: db.prepare(`
       INSERT INTO daily_rollups (organization_id, day, namespace_id, api_key_id, operation_type, type, count, calls, refused, refunded)
-      VALUES (@organization_id, @day, @namespace_id, @api_key_id, @operation_type, @type, @count, @calls, @refused, @refunded)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO UPDATE SET count = count + excluded.count, calls = calls + excluded.calls,
                                 refused = refused + excluded.refused, refunded = refunded + excluded.refunded`),
     putIdempotency: db.prepare('INSERT OR REPLACE INTO idempotency_keys (api_key_id, key, fingerprint, expires_at, result) VALUES (?, ?, ?, ?, ?)'),
     deleteIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ?'),
     addRefund: db.prepare('INSERT OR IGNORE INTO refunds (charge_id, at) VALUES (?, ?)'),
-    addEvent: db.prepare(`
-      INSERT OR IGNORE INTO usage_events (id, at, organization_id, namespace_id, api_key_id, operation_type, type, cost, outcome, reason, idempotency_key)
-      VALUES (@id, @at, @organization_id, @namespace_id, @api_key_id, @operation_type, @type, @cost, @outcome, @reason, @idempotency_key)`),
-    markRefunded: db.prepare("UPDATE usage_events SET outcome = 'refunded' WHERE id = ?"),
+    addEvents: eventInsert(db, EVENT_CHUNK),
+    addEvent: eventInsert(db, 1),
   };
 
   const view: LedgerView = {
@@ -62,59 +61,38 @@ export function createSqliteLedger(db: Database.Database, options: { recordEvent
     for (const r of writes.rates.values()) sql.addRate.run(r.key, r.windowStartMs, r.delta);
     for (const i of writes.interactions.values()) {
       const a = i.attribution;
-      sql.addInteraction.run({
-        organization_id: a.organizationId,
-        year: i.year,
-        month: i.month,
-        namespace_id: toKey(a.namespaceId),
-        api_key_id: a.apiKeyId,
-        operation_type: a.operation,
-        type: a.type,
-        workspace_id: toKey(a.workspaceId),
-        user_id: toKey(a.userId),
-        subscription_id: toKey(a.subscriptionId),
-        company_id: toKey(a.companyId),
-        count: i.count,
-        calls: i.calls,
-        at: i.atMs,
-      });
+      sql.addInteraction.run(
+        a.organizationId,
+        i.year,
+        i.month,
+        toKey(a.namespaceId),
+        a.apiKeyId,
+        a.operation,
+        a.type,
+        toKey(a.workspaceId),
+        toKey(a.userId),
+        toKey(a.subscriptionId),
+        toKey(a.companyId),
+        i.count,
+        i.calls,
+        i.atMs,
+        i.atMs,
+      );
     }
     for (const r of writes.rollups.values()) {
       const a = r.attribution;
-      sql.addRollup.run({
-        organization_id: a.organizationId,
-        day: r.day,
-        namespace_id: toKey(a.namespaceId),
-        api_key_id: a.apiKeyId,
-        operation_type: a.operation,
-        type: a.type,
-        count: r.count,
-        calls: r.calls,
-        refused: r.refused,
-        refunded: r.refunded,
-      });
+      sql.addRollup.run(a.organizationId, r.day, toKey(a.namespaceId), a.apiKeyId, a.operation, a.type, r.count, r.calls, r.refused, r.refunded);
     }
     for (const d of writes.idempotencyDeletes) sql.deleteIdempotency.run(d.apiKeyId, d.key);
     for (const p of writes.idempotencyPuts) {
       sql.putIdempotency.run(p.apiKeyId, p.key, p.value.fingerprint, p.value.expiresAtMs, JSON.stringify(p.value.result));
     }
     for (const r of writes.refundIds) sql.addRefund.run(r.id, r.atMs);
-    for (const e of writes.events) {
-      sql.addEvent.run({
-        id: e.id,
-        at: e.atMs,
-        organization_id: e.organizationId,
-        namespace_id: toKey(e.namespaceId),
-        api_key_id: e.apiKeyId,
-        operation_type: e.operation,
-        type: e.type,
-        cost: e.cost,
-        outcome: e.outcome,
-        reason: e.reason,
-        idempotency_key: e.idempotencyKey,
-      });
-    }
-    for (const id of writes.refundedEventIds) sql.markRefunded.run(id);
+    // Events are the one write per charge rather than per distinct row: insert them many to a statement.
+    const events = writes.events;
+    let at = 0;
+    for (; at + EVENT_CHUNK <= events.length; at += EVENT_CHUNK) sql.addEvents.run(eventValues(events, at, EVENT_CHUNK));
+    for (; at < events.length; at++) sql.addEvent.run(eventValues(events, at, 1));
   };
 
   const batched = createBatchedLedger({
@@ -140,4 +118,21 @@ export function createSqliteLedger(db: Database.Database, options: { recordEvent
     ...batched,
     readCounters: async (counters) => guarded(() => counters.map((ref) => view.counter(ref))),
   };
+}
+
+const EVENT_CHUNK = 64;
+const EVENT_COLUMNS = 'charge_id, at, organization_id, namespace_id, api_key_id, operation_type, type, cost, outcome, reason, idempotency_key';
+
+function eventInsert(db: Database.Database, rows: number) {
+  const row = `(${Array(11).fill('?').join(', ')})`;
+  return db.prepare(`INSERT INTO usage_events (${EVENT_COLUMNS}) VALUES ${Array(rows).fill(row).join(', ')}`);
+}
+
+function eventValues(events: readonly UsageEvent[], from: number, count: number): unknown[] {
+  const values: unknown[] = [];
+  for (let i = from; i < from + count; i++) {
+    const e = events[i]!;
+    values.push(e.chargeId, e.atMs, e.organizationId, toKey(e.namespaceId), e.apiKeyId, e.operation, e.type, e.cost, e.outcome, e.reason, e.idempotencyKey);
+  }
+  return values;
 }

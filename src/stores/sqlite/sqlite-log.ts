@@ -37,7 +37,7 @@ export function createSqliteLog(db: Database.Database): InteractionLog {
       return guarded(() =>
         (
           db
-            .prepare('SELECT * FROM usage_events WHERE organization_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ?')
+            .prepare('SELECT * FROM usage_events WHERE organization_id = ? AND at >= ? AND at < ? ORDER BY at, seq LIMIT ?')
             .all(organizationId, fromMs, toMs, limit) as Row[]
         ).map(toEvent),
       );

@@ -135,7 +135,7 @@ export function toRollup(row: Row): RollupRow {
 
 export function toEvent(row: Row): UsageEvent {
   return {
-    id: String(row.id),
+    chargeId: String(row.charge_id),
     atMs: num(row.at),
     organizationId: String(row.organization_id),
     namespaceId: fromKey(row.namespace_id),

@@ -123,8 +123,10 @@ export const MIGRATIONS: readonly string[] = [
     refunded INTEGER NOT NULL,
     PRIMARY KEY (organization_id, day, namespace_id, api_key_id, operation_type, type)
   ) WITHOUT ROWID;
+  -- Append-only: a refund adds a 'refunded' event for the same charge_id rather than rewriting one.
   CREATE TABLE usage_events (
-    id TEXT PRIMARY KEY,
+    seq INTEGER PRIMARY KEY,
+    charge_id TEXT NOT NULL,
     at INTEGER NOT NULL,
     organization_id TEXT NOT NULL,
     namespace_id TEXT NOT NULL,
@@ -135,9 +137,8 @@ export const MIGRATIONS: readonly string[] = [
     outcome TEXT NOT NULL,
     reason TEXT,
     idempotency_key TEXT
-  ) WITHOUT ROWID;
+  );
   CREATE INDEX usage_events_by_organization ON usage_events (organization_id, at);
-  CREATE INDEX usage_events_by_time ON usage_events (at);
   CREATE TABLE idempotency_keys (
     api_key_id TEXT NOT NULL,
     key TEXT NOT NULL,

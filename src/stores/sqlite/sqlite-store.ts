@@ -7,6 +7,7 @@ import { createSqliteDirectory } from './sqlite-directory.js';
 import { guarded } from './sqlite-errors.js';
 import { createSqliteLedger } from './sqlite-ledger.js';
 import { createSqliteIdempotencyCache, createSqliteLog } from './sqlite-log.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { migrate } from './sqlite-schema.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -24,6 +25,9 @@ export function openSqliteDatabase(config: Pick<SqliteStoreConfig, 'path' | 'syn
 export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly database: Database.Database } {
   const db = openSqliteDatabase(config);
   const events = config.events ?? { enabled: true, retentionDays: 30 };
+  // 10,000 pages (40 MB): only reached if the checkpoint thread stops keeping up.
+  if (config.path !== ':memory:') db.pragma('wal_autocheckpoint = 10000');
+  const checkpointer = config.path === ':memory:' ? null : startCheckpointer(config.path);
   const ledger = createSqliteLedger(db, { recordEvents: events.enabled, maxBatch: config.maxBatch ?? 2000 });
   const directory = createSqliteDirectory(db, config.clock, config.changePollMs);
 
@@ -36,7 +40,10 @@ export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly
         // A sliding window reads the current and the previous window; anything older is dead.
         db.prepare('DELETE FROM rate_windows WHERE window_start < ?').run(now - 10 * 60_000);
         db.prepare('DELETE FROM refunds WHERE at < ?').run(now - 2 * DAY_MS);
-        db.prepare('DELETE FROM usage_events WHERE at < ?').run(now - events.retentionDays * DAY_MS);
+        // Events are appended in time order, so the old ones are a prefix of the rowids.
+        db.prepare('DELETE FROM usage_events WHERE seq < (SELECT seq FROM usage_events WHERE at >= ? ORDER BY seq LIMIT 1)').run(
+          now - events.retentionDays * DAY_MS,
+        );
       }).immediate();
     } catch {
       // Busy: the next round cleans up.
@@ -63,6 +70,7 @@ export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly
       clearInterval(timer);
       directory.stop();
       await ledger.close();
+      await checkpointer?.stop();
       db.close();
     },
   };

@@ -1,0 +1,21 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTenancy } from '../src/tenancy/index.js';
+import { createMeter, systemClock } from '../src/metering/index.js';
+import { createSqliteStore } from '../src/stores/sqlite/index.js';
+import { loadConfig } from '../src/cli/load-config.js';
+import { closedLoop } from '../bench/lib/measure.js';
+const dir = mkdtempSync(join(tmpdir(), 'prof-'));
+const events = process.env.EV === '1';
+const config = loadConfig({ env: { TOLLGATE_DATA: join(dir, 'p.db'), TOLLGATE_SECRET_FILE: join(dir, 'secret') } });
+const store = createSqliteStore({ path: config.store.sqlitePath, clock: systemClock, events: { enabled: events, retentionDays: 30 } });
+const meter = createMeter({ store, plans: config.plans, keySecret: config.keySecret });
+const tenancy = createTenancy({ directory: store.directory, plans: config.plans, keySecret: config.keySecret, clock: systemClock });
+const org = await tenancy.createOrganization({ name: 'bench', planTier: 'enterprise', rateLimits: { rate_limit_per_minute: 1e9 } });
+const contexts: any[] = [];
+for (let n = 0; n < 4; n++) { const ns = await tenancy.createNamespace(org.id, { name: `ns${n}` }); const k = await tenancy.issueNamespaceKey(ns.id, { name: 'k' }); const a = await meter.authenticate(k.key); if (!a.ok) throw a.error; contexts.push(a.value); }
+const ops = ['add_memory_v1', 'search_v1', 'get_memory_v1', 'update_memory_v1'];
+const r = await closedLoop('x', Number(process.env.C ?? 100), 4000, async (i) => { const d = await meter.charge(contexts[i % 4], ops[(i >> 2) % 4]!); if (!d.allowed) throw new Error('refused'); });
+console.log(r);
+await meter.close(); await store.close();

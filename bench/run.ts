@@ -1,0 +1,17 @@
+/** npm run bench [-- name…]: runs the benchmarks and rewrites their sections of bench/README.md. */
+import { benchChargeSqlite } from './charge-sqlite.js';
+import { writeSection } from './lib/readme.js';
+
+const BENCHES: Record<string, () => Promise<string>> = {
+  'charge-sqlite': benchChargeSqlite,
+};
+
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
+for (const name of wanted) {
+  const bench = BENCHES[name];
+  if (!bench) throw new Error(`unknown benchmark ${name} (known: ${Object.keys(BENCHES).join(', ')})`);
+  console.log(`# ${name}`);
+  const section = await bench();
+  console.log(section + '\n');
+  writeSection(name, section);
+}

@@ -1,0 +1,77 @@
+import type { InteractionType } from '../core/catalogue.js';
+import { dayOf, type Period } from '../core/periods.js';
+import type { InteractionLog, RollupRow } from '../stores/contract.js';
+
+export const USAGE_DIMENSIONS = ['operation_type', 'namespace', 'api_key', 'day', 'type'] as const;
+export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
+
+export interface UsageGroup {
+  readonly key: string;
+  /** Interactions charged (after refunds). */
+  readonly count: number;
+  /** Calls charged, including zero-cost ones. */
+  readonly calls: number;
+  /** Calls refused by a limit. */
+  readonly refused: number;
+}
+
+export interface UsageQuery {
+  readonly organizationId: string;
+  readonly period: Period;
+  readonly namespaceId?: string;
+  readonly apiKeyId?: string;
+}
+
+export interface UsageSummary {
+  readonly organizationId: string;
+  readonly period: Period;
+  readonly totals: Readonly<Record<InteractionType, UsageGroup>>;
+  readonly refused: number;
+  readonly groups: Readonly<Record<UsageDimension, UsageGroup[]>>;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A period's usage of an organization, from the daily rollups (written in the same transaction as
+ * the counters and Interaction records, so the three always agree), grouped by every dimension.
+ */
+export async function summarizeUsage(log: InteractionLog, query: UsageQuery): Promise<UsageSummary> {
+  const rows = await log.rollups({
+    organizationId: query.organizationId,
+    fromDay: dayOf(query.period.startMs),
+    toDay: dayOf(query.period.endMs - DAY_MS),
+    ...(query.namespaceId !== undefined ? { namespaceId: query.namespaceId } : {}),
+    ...(query.apiKeyId !== undefined ? { apiKeyId: query.apiKeyId } : {}),
+  });
+  const pickers: Record<UsageDimension, (row: RollupRow) => string> = {
+    operation_type: (r) => r.operation,
+    namespace: (r) => r.namespaceId ?? '',
+    api_key: (r) => r.apiKeyId,
+    day: (r) => r.day,
+    type: (r) => r.type,
+  };
+  const groups = Object.fromEntries(USAGE_DIMENSIONS.map((d) => [d, groupRows(rows, pickers[d])])) as Record<UsageDimension, UsageGroup[]>;
+  const byType = new Map(groups.type.map((g) => [g.key, g]));
+  const empty = (key: string): UsageGroup => ({ key, count: 0, calls: 0, refused: 0 });
+  return {
+    organizationId: query.organizationId,
+    period: query.period,
+    totals: { mini: byType.get('mini') ?? empty('mini'), premium: byType.get('premium') ?? empty('premium') },
+    refused: rows.reduce((s, r) => s + r.refused, 0),
+    groups,
+  };
+}
+
+export function groupRows(rows: readonly RollupRow[], pick: (row: RollupRow) => string): UsageGroup[] {
+  const map = new Map<string, { count: number; calls: number; refused: number }>();
+  for (const row of rows) {
+    const key = pick(row);
+    const group = map.get(key) ?? { count: 0, calls: 0, refused: 0 };
+    group.count += row.count;
+    group.calls += row.calls;
+    group.refused += row.refused;
+    map.set(key, group);
+  }
+  return [...map].map(([key, g]) => ({ key, ...g })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}

@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import type { CliIo } from './cli-context.js';
+import { registerKeyCommands } from './commands/key.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerNamespaceCommands } from './commands/namespace.js';
+import { registerOrganizationCommands } from './commands/org.js';
+import { registerUsageCommand } from './commands/usage.js';
+
+export function createProgram(io: CliIo): Command {
+  const program = new Command('tollgate')
+    .description('Usage metering for multi-tenant AI memory APIs')
+    .option('--config <file>', 'configuration file (YAML or JSON); also TOLLGATE_CONFIG')
+    .option('--data <file>', 'SQLite database file; also TOLLGATE_DATA (default ./data/tollgate.db)')
+    .option('--store <kind>', 'sqlite, postgres, redis or parse; also TOLLGATE_STORE')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  registerOrganizationCommands(program, io);
+  registerNamespaceCommands(program, io);
+  registerKeyCommands(program, io);
+  registerUsageCommand(program, io);
+  registerMigrateCommand(program, io);
+  return program;
+}

@@ -1,0 +1,55 @@
+import type { Config } from '../core/config.js';
+import { createCatalogue } from '../core/catalogue.js';
+import { TollgateError } from '../core/errors.js';
+import type { Clock, Logger } from '../core/ports.js';
+import { silentLogger } from '../core/ports.js';
+import { createMeter, type Meter } from '../metering/index.js';
+import { systemClock } from '../metering/system-clock.js';
+import type { Store } from '../stores/contract.js';
+import { createRamStore } from '../stores/ram/index.js';
+import { createSqliteStore } from '../stores/sqlite/index.js';
+import { createTenancy, type Tenancy } from '../tenancy/index.js';
+
+/** Everything a command or the server needs, built from one validated config and closed together. */
+export interface Runtime {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly meter: Meter;
+  readonly tenancy: Tenancy;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config, clock: Clock): Promise<Store> {
+  const events = config.metering.events;
+  switch (config.store.kind) {
+    case 'sqlite':
+      return createSqliteStore({ path: config.store.sqlitePath, clock, events });
+    case 'ram':
+      return createRamStore({ clock, events: events.enabled });
+    default:
+      throw new TollgateError('CONFIG_INVALID', { message: `The ${config.store.kind} store is not available in this build.` });
+  }
+}
+
+export async function openRuntime(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const store = await openStore(config, clock);
+  const catalogue = createCatalogue(config.operations);
+  const meter = createMeter({ store, plans: config.plans, catalogue, keySecret: config.keySecret, clock, logger, metering: config.metering });
+  const tenancy = createTenancy({ directory: store.directory, plans: config.plans, keySecret: config.keySecret, clock });
+  return {
+    config,
+    clock,
+    logger,
+    store,
+    meter,
+    tenancy,
+    async close() {
+      await meter.close();
+      await store.close();
+    },
+  };
+}

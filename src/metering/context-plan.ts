@@ -1,0 +1,77 @@
+import type { InteractionType } from '../core/catalogue.js';
+import type { Result } from '../core/errors.js';
+import { resolveLimits, type ResolvedLimits } from '../core/limit-resolution.js';
+import { periodOf, type Period } from '../core/periods.js';
+import type { Plans } from '../core/plans.js';
+import type { Attribution } from '../stores/contract.js';
+import { monthlyLines, type PlannedLine } from './charge-lines.js';
+import type { TenantContext } from './tenant-context.js';
+
+/**
+ * What the engine derives from a tenant context, kept as long as the context lives: its resolved
+ * limits, its current period, the counters each interaction type moves, and the attribution of
+ * each operation. Contexts are immutable (a change to the tenant makes a new one), so this is
+ * recomputed only when the period rolls over or a trial ends — not on every call.
+ */
+export interface ContextPlan {
+  readonly limits: Result<ResolvedLimits>;
+  readonly period: Period;
+  lines(type: InteractionType): readonly PlannedLine[];
+  attribution(operation: string, type: InteractionType): Attribution;
+}
+
+export function createPlanCache(plans: Plans) {
+  const plans_ = new WeakMap<TenantContext, { plan: ContextPlan; validFromMs: number; validUntilMs: number }>();
+
+  const build = (context: TenantContext, nowMs: number) => {
+    const { organization: org, namespace, apiKey } = context;
+    const limits = resolveLimits(
+      plans,
+      { subscription: org.subscription, organizationOverrides: org.rateLimits, namespaceOverrides: namespace?.rateLimits ?? null, apiKeyCap: apiKey.monthlyCap },
+      nowMs,
+    );
+    const period = periodOf(nowMs, limits.ok ? limits.value.billingAnchorDay : null);
+    const lines = new Map<InteractionType, readonly PlannedLine[]>();
+    const attributions = new Map<string, Attribution>();
+    const plan: ContextPlan = {
+      limits,
+      period,
+      lines(type) {
+        let found = lines.get(type);
+        if (!found && limits.ok) lines.set(type, (found = monthlyLines(context, limits.value, type, period)));
+        return found ?? [];
+      },
+      attribution(operation, type) {
+        let found = attributions.get(operation);
+        if (!found) {
+          found = Object.freeze({
+            organizationId: org.id,
+            namespaceId: namespace?.id ?? null,
+            apiKeyId: apiKey.id,
+            userId: apiKey.userId,
+            workspaceId: org.workspaceId,
+            subscriptionId: org.subscription.id,
+            companyId: org.companyId,
+            operation,
+            type,
+          });
+          attributions.set(operation, found);
+        }
+        return found;
+      },
+    };
+    const trialEnd = org.subscription.status === 'trialing' && org.subscription.trialEndsAt !== null ? org.subscription.trialEndsAt : Infinity;
+    return { plan, validFromMs: period.startMs, validUntilMs: Math.min(period.endMs, trialEnd <= nowMs ? Infinity : trialEnd) };
+  };
+
+  return {
+    get(context: TenantContext, nowMs: number): ContextPlan {
+      let entry = plans_.get(context);
+      if (!entry || nowMs < entry.validFromMs || nowMs >= entry.validUntilMs) {
+        entry = build(context, nowMs);
+        plans_.set(context, entry);
+      }
+      return entry.plan;
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock } from '../../src/core/ports.js';
+import type { Store } from '../../src/stores/contract.js';
+import { createRamStore } from '../../src/stores/ram/index.js';
+import { createSqliteStore } from '../../src/stores/sqlite/index.js';
+
+/** One store implementation under the conformance suite. */
+export interface StoreHarness {
+  readonly name: string;
+  /** Null when the backend can be used here; otherwise why not (the suite prints it, and fails under CI). */
+  unavailable(): Promise<string | null>;
+  /** A fresh store on the given clock. Each test makes its own organizations, so stores may be shared state. */
+  create(clock: Clock): Promise<Store>;
+  /** Removes what create() left behind (files, schemas). */
+  cleanup(): Promise<void>;
+}
+
+function ramHarness(): StoreHarness {
+  return { name: 'ram', unavailable: async () => null, create: async (clock) => createRamStore({ clock }), cleanup: async () => {} };
+}
+
+function sqliteHarness(): StoreHarness {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-conformance-'));
+  let n = 0;
+  return {
+    name: 'sqlite',
+    unavailable: async () => null,
+    create: async (clock) => createSqliteStore({ path: join(dir, `store-${n++}.db`), clock }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+const ALL: Record<string, () => StoreHarness> = { ram: ramHarness, sqlite: sqliteHarness };
+
+/** The harnesses to run: all, or those named in STORES (e.g. STORES=sqlite,redis). */
+export function selectedHarnesses(env: NodeJS.ProcessEnv = process.env): StoreHarness[] {
+  const wanted = env.STORES ? env.STORES.split(',').map((s) => s.trim()).filter(Boolean) : Object.keys(ALL);
+  for (const name of wanted) if (!ALL[name]) throw new Error(`STORES names an unknown store "${name}" (known: ${Object.keys(ALL).join(', ')})`);
+  return wanted.map((name) => ALL[name]!());
+}

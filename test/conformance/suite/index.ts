@@ -1,0 +1,21 @@
+import type { StoreHarness } from '../harnesses.js';
+import { attributionSuite } from './attribution.js';
+import { chargeSuite } from './charge.js';
+import { concurrencySuite } from './concurrency.js';
+import { idempotencySuite } from './idempotency.js';
+import { periodsSuite } from './periods.js';
+import { refundSuite } from './refund.js';
+import { refusedCostsNothingSuite } from './refused-costs-nothing.js';
+import { revocationSuite } from './revocation.js';
+
+/** Every rule of DESIGN §4, one file each; a store passes them all. */
+export const SUITES: readonly ((h: StoreHarness) => void)[] = [
+  chargeSuite,
+  refusedCostsNothingSuite,
+  refundSuite,
+  attributionSuite,
+  idempotencySuite,
+  periodsSuite,
+  concurrencySuite,
+  revocationSuite,
+];
