@@ -88,7 +88,13 @@ export function createMeter(options: MeterOptions): Meter {
     if (!limits.ok) return refusedEarly(operation, limits.error, price.value.cost);
     const { cost, type } = price.value;
     const { period } = plan;
-    const lines: PlannedLine[] = plan.lines(type).map((line) => ({ ...line, amount: cost }));
+    const lines: PlannedLine[] = plan.lines(type).map((line) => ({
+      counter: line.counter,
+      amount: cost,
+      limit: line.limit,
+      included: line.included,
+      resetsAtMs: line.resetsAtMs,
+    }));
     if (charge.resources) lines.push(...resourceLines(context, limits.value, charge.resources));
     const ratePerMinute = limits.value.ratePerMinute;
     const request: ChargeRequest = {

@@ -3,6 +3,7 @@ import type { InteractionRecord, RollupRow, Store, StoredResponse, UsageEvent } 
 import { createBatchedLedger } from '../shared/batched-ledger.js';
 import { counterKey, type LedgerWrites, type StoredIdempotency } from '../shared/ledger-batch.js';
 import { createRamDirectory } from './ram-directory.js';
+import { createRamFeedback, createRamMemories } from './ram-memories.js';
 
 export interface RamStoreConfig {
   readonly clock: Clock;
@@ -133,6 +134,8 @@ export function createRamStore(config: RamStoreConfig): Store {
         responses.set(`${scope}\u0000${key}`, { response, expiresAtMs });
       },
     },
+    memories: createRamMemories(),
+    feedback: createRamFeedback(),
     ping: async () => {},
     close: () => ledger.close(),
   };

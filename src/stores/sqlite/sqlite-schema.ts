@@ -161,6 +161,46 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (scope, key)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE memories (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    organization_id TEXT NOT NULL,
+    namespace_id TEXT NOT NULL,
+    content TEXT NOT NULL,
+    type TEXT NOT NULL,
+    metadata TEXT,
+    external_user_id TEXT,
+    user_id TEXT,
+    extra TEXT NOT NULL DEFAULT '{}',
+    bytes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX memories_by_namespace ON memories (namespace_id, external_user_id);
+  -- Full-text index over the content, kept in step by triggers; bm25() ranks matches.
+  CREATE VIRTUAL TABLE memories_fts USING fts5(content, content='memories', content_rowid='seq', tokenize='porter unicode61');
+  CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+    INSERT INTO memories_fts (rowid, content) VALUES (new.seq, new.content);
+  END;
+  CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+    INSERT INTO memories_fts (memories_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+  END;
+  CREATE TRIGGER memories_fts_update AFTER UPDATE OF content ON memories BEGIN
+    INSERT INTO memories_fts (memories_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+    INSERT INTO memories_fts (rowid, content) VALUES (new.seq, new.content);
+  END;
+  CREATE TABLE feedback (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    namespace_id TEXT,
+    search_id TEXT NOT NULL,
+    user_id TEXT,
+    external_user_id TEXT,
+    data TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

@@ -8,6 +8,7 @@ import { guarded } from './sqlite-errors.js';
 import { createSqliteLedger } from './sqlite-ledger.js';
 import { createSqliteIdempotencyCache, createSqliteLog } from './sqlite-log.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
+import { createSqliteFeedback, createSqliteMemories } from './sqlite-memories.js';
 import { migrate } from './sqlite-schema.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -61,6 +62,8 @@ export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly
     log: createSqliteLog(db),
     directory,
     idempotency: createSqliteIdempotencyCache(db, config.clock),
+    memories: createSqliteMemories(db),
+    feedback: createSqliteFeedback(db),
     async ping() {
       guarded(() => db.prepare('SELECT 1').get());
     },

@@ -3,6 +3,7 @@ import { attributionSuite } from './attribution.js';
 import { chargeSuite } from './charge.js';
 import { concurrencySuite } from './concurrency.js';
 import { idempotencySuite } from './idempotency.js';
+import { memoriesSuite } from './memories.js';
 import { periodsSuite } from './periods.js';
 import { refundSuite } from './refund.js';
 import { refusedCostsNothingSuite } from './refused-costs-nothing.js';
@@ -18,4 +19,5 @@ export const SUITES: readonly ((h: StoreHarness) => void)[] = [
   periodsSuite,
   concurrencySuite,
   revocationSuite,
+  memoriesSuite,
 ];

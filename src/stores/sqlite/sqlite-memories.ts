@@ -1,0 +1,136 @@
+import type Database from 'better-sqlite3';
+import type { FeedbackRepository, MemoryRecord, MemoryRepository } from '../contract.js';
+import { applyMemoryPatch } from '../shared/memory-patch.js';
+import { searchTerms } from '../shared/search-terms.js';
+import { guarded } from './sqlite-errors.js';
+import type { Row } from './sqlite-mapper.js';
+
+const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+
+function toMemory(row: Row): MemoryRecord {
+  return {
+    id: String(row.id),
+    organizationId: String(row.organization_id),
+    namespaceId: String(row.namespace_id),
+    content: String(row.content),
+    type: String(row.type),
+    metadata: row.metadata === null ? null : (JSON.parse(String(row.metadata)) as Record<string, unknown>),
+    externalUserId: row.external_user_id === null ? null : String(row.external_user_id),
+    userId: row.user_id === null ? null : String(row.user_id),
+    extra: JSON.parse(String(row.extra)) as Record<string, unknown>,
+    bytes: Number(row.bytes),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export function createSqliteMemories(db: Database.Database): MemoryRepository {
+  const insert = db.prepare(`
+    INSERT INTO memories (id, organization_id, namespace_id, content, type, metadata, external_user_id, user_id, extra, bytes, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const get = db.prepare('SELECT * FROM memories WHERE namespace_id = ? AND id = ?');
+  const remove = db.prepare('DELETE FROM memories WHERE namespace_id = ? AND id = ?');
+  return {
+    async insert(memories) {
+      guarded(() =>
+        db.transaction(() => {
+          for (const m of memories) {
+            insert.run(m.id, m.organizationId, m.namespaceId, m.content, m.type, json(m.metadata), m.externalUserId, m.userId, JSON.stringify(m.extra), m.bytes, m.createdAt, m.updatedAt);
+          }
+        })(),
+      );
+    },
+    async get(namespaceId, id) {
+      const row = guarded(() => get.get(namespaceId, id) as Row | undefined);
+      return row ? toMemory(row) : null;
+    },
+    async update(namespaceId, id, patch) {
+      return guarded(() =>
+        db
+          .transaction(() => {
+            const row = get.get(namespaceId, id) as Row | undefined;
+            if (!row) return null;
+            const before = toMemory(row);
+            const after = applyMemoryPatch(before, patch);
+            db.prepare('UPDATE memories SET content = ?, type = ?, metadata = ?, extra = ?, bytes = ?, updated_at = ? WHERE namespace_id = ? AND id = ?').run(
+              after.content,
+              after.type,
+              json(after.metadata),
+              JSON.stringify(after.extra),
+              after.bytes,
+              after.updatedAt,
+              namespaceId,
+              id,
+            );
+            return { before, after };
+          })
+          .immediate(),
+      );
+    },
+    async delete(namespaceId, id) {
+      return guarded(() =>
+        db
+          .transaction(() => {
+            const row = get.get(namespaceId, id) as Row | undefined;
+            if (!row) return null;
+            remove.run(namespaceId, id);
+            return toMemory(row);
+          })
+          .immediate(),
+      );
+    },
+    async deleteAll(namespaceId, { externalUserId }) {
+      return guarded(() =>
+        db
+          .transaction(() => {
+            const where = externalUserId === undefined ? 'namespace_id = ?' : 'namespace_id = ? AND external_user_id = ?';
+            const args = externalUserId === undefined ? [namespaceId] : [namespaceId, externalUserId];
+            const totals = db.prepare(`SELECT count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM memories WHERE ${where}`).get(...args) as Row;
+            db.prepare(`DELETE FROM memories WHERE ${where}`).run(...args);
+            return { count: Number(totals.count), bytes: Number(totals.bytes) };
+          })
+          .immediate(),
+      );
+    },
+    async search(namespaceId, { text, limit, externalUserId }) {
+      const terms = searchTerms(text);
+      if (terms.length === 0) return [];
+      const match = terms.map((t) => `"${t}"`).join(' OR ');
+      const sql = `
+        SELECT m.*, bm25(memories_fts) AS rank FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+        WHERE memories_fts MATCH ? AND m.namespace_id = ? ${externalUserId === undefined ? '' : 'AND m.external_user_id = ?'}
+        ORDER BY rank LIMIT ?`;
+      const args = externalUserId === undefined ? [match, namespaceId, limit] : [match, namespaceId, externalUserId, limit];
+      const rows = guarded(() => db.prepare(sql).all(...args) as Row[]);
+      // bm25 is lower for better matches; the contract's score is higher-is-better.
+      return rows.map((row) => ({ memory: toMemory(row), score: -Number(row.rank) }));
+    },
+  };
+}
+
+export function createSqliteFeedback(db: Database.Database): FeedbackRepository {
+  const insert = db.prepare('INSERT INTO feedback (id, organization_id, namespace_id, search_id, user_id, external_user_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  return {
+    async insert(records) {
+      guarded(() =>
+        db.transaction(() => {
+          for (const r of records) insert.run(r.id, r.organizationId, r.namespaceId, r.searchId, r.userId, r.externalUserId, JSON.stringify(r.data), r.createdAt);
+        })(),
+      );
+    },
+    async get(organizationId, id) {
+      const row = guarded(() => db.prepare('SELECT * FROM feedback WHERE organization_id = ? AND id = ?').get(organizationId, id) as Row | undefined);
+      if (!row) return null;
+      return {
+        id: String(row.id),
+        organizationId: String(row.organization_id),
+        namespaceId: row.namespace_id === null ? null : String(row.namespace_id),
+        searchId: String(row.search_id),
+        userId: row.user_id === null ? null : String(row.user_id),
+        externalUserId: row.external_user_id === null ? null : String(row.external_user_id),
+        data: JSON.parse(String(row.data)) as Record<string, unknown>,
+        createdAt: Number(row.created_at),
+      };
+    },
+  };
+}
