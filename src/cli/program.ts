@@ -4,6 +4,7 @@ import { registerKeyCommands } from './commands/key.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerNamespaceCommands } from './commands/namespace.js';
 import { registerOrganizationCommands } from './commands/org.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerUsageCommand } from './commands/usage.js';
 
 export function createProgram(io: CliIo): Command {
@@ -14,6 +15,7 @@ export function createProgram(io: CliIo): Command {
     .option('--store <kind>', 'sqlite, postgres, redis or parse; also TOLLGATE_STORE')
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  registerServeCommand(program, io);
   registerOrganizationCommands(program, io);
   registerNamespaceCommands(program, io);
   registerKeyCommands(program, io);

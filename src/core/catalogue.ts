@@ -5,8 +5,8 @@ export const INTERACTION_TYPES: readonly InteractionType[] = ['mini', 'premium']
 /** How an operation is priced. */
 export type CostRule =
   | { readonly kind: 'fixed'; readonly cost: number }
-  /** cost × number of items, with the item count bounded (a batch). */
-  | { readonly kind: 'per_item'; readonly costPerItem: number; readonly minItems: number; readonly maxItems: number }
+  /** cost × number of items of the list `itemsField` of the request, with the count bounded (a batch). */
+  | { readonly kind: 'per_item'; readonly costPerItem: number; readonly minItems: number; readonly maxItems: number; readonly itemsField: string }
   /** base + the price of every feature flag set on the call. */
   | { readonly kind: 'features'; readonly base: number; readonly features: Readonly<Record<string, number>> };
 
@@ -14,6 +14,11 @@ export interface OperationSpec {
   readonly name: string;
   readonly type: InteractionType;
   readonly cost: CostRule;
+  /**
+   * The call stores content: each item (or the request itself) adds one active memory and the
+   * bytes of its `content`, checked against max_active_memories and max_storage_gb.
+   */
+  readonly holdsContent: boolean;
 }
 
 const fixed = (cost: number): CostRule => ({ kind: 'fixed', cost });
@@ -21,7 +26,7 @@ const fixed = (cost: number): CostRule => ({ kind: 'fixed', cost });
 /** DESIGN §2: the operations of the memory API and their default prices. */
 export const DEFAULT_OPERATIONS = {
   add_memory_v1: fixed(4),
-  add_memory_batch_v1: { kind: 'per_item', costPerItem: 4, minItems: 1, maxItems: 50 },
+  add_memory_batch_v1: { kind: 'per_item', costPerItem: 4, minItems: 1, maxItems: 50, itemsField: 'memories' },
   update_memory_v1: fixed(1),
   delete_memory_v1: fixed(1),
   delete_all_memories_v1: fixed(1),
@@ -47,6 +52,8 @@ export const DEFAULT_OPERATIONS = {
 } as const satisfies Record<string, CostRule>;
 
 export type DefaultOperationName = keyof typeof DEFAULT_OPERATIONS;
+
+const HOLDS_CONTENT: ReadonlySet<string> = new Set(['add_memory_v1', 'add_memory_batch_v1']);
 /** Catalogue names: the defaults, plus any an operator adds in configuration. */
 export type OperationName = DefaultOperationName | (string & {});
 
@@ -59,6 +66,7 @@ export interface Catalogue {
 export interface OperationOverride {
   type?: InteractionType;
   cost?: CostRule;
+  holdsContent?: boolean;
 }
 
 /**
@@ -68,13 +76,16 @@ export interface OperationOverride {
 export function createCatalogue(overrides: Readonly<Record<string, OperationOverride>> = {}): Catalogue {
   const specs = new Map<string, OperationSpec>();
   for (const [name, cost] of Object.entries(DEFAULT_OPERATIONS)) {
-    specs.set(name, Object.freeze({ name, type: 'mini', cost }));
+    specs.set(name, Object.freeze({ name, type: 'mini', cost, holdsContent: HOLDS_CONTENT.has(name) }));
   }
   for (const [name, override] of Object.entries(overrides)) {
     const base = specs.get(name);
     const cost = override.cost ?? base?.cost;
     if (!cost) throw new Error(`operation ${name} is new and needs a cost`);
-    specs.set(name, Object.freeze({ name, type: override.type ?? base?.type ?? 'mini', cost }));
+    specs.set(
+      name,
+      Object.freeze({ name, type: override.type ?? base?.type ?? 'mini', cost, holdsContent: override.holdsContent ?? base?.holdsContent ?? false }),
+    );
   }
   return {
     get: (name) => specs.get(name),

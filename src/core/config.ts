@@ -133,7 +133,11 @@ export function parseOperationOverrides(input: unknown, problems: Problems): Rec
       problems.push(`${path}: must be an object with type and/or cost`);
       continue;
     }
-    const override: { type?: InteractionType; cost?: CostRule } = {};
+    const override: { type?: InteractionType; cost?: CostRule; holdsContent?: boolean } = {};
+    if (body.holdsContent !== undefined) {
+      if (typeof body.holdsContent === 'boolean') override.holdsContent = body.holdsContent;
+      else problems.push(`${path}.holdsContent: must be true or false, got ${describe(body.holdsContent)}`);
+    }
     if (body.type !== undefined) {
       if (body.type === 'mini' || body.type === 'premium') override.type = body.type;
       else problems.push(`${path}.type: must be "mini" or "premium", got ${describe(body.type)}`);
@@ -167,7 +171,8 @@ function parseCostRule(input: unknown, path: string, problems: Problems): CostRu
       return problems.length === count ? { kind: 'fixed', cost } : undefined;
     }
     case 'per_item': {
-      const rule = { kind: 'per_item' as const, costPerItem: need('costPerItem'), minItems: need('minItems'), maxItems: need('maxItems') };
+      const itemsField = typeof input.itemsField === 'string' && input.itemsField ? input.itemsField : 'items';
+      const rule = { kind: 'per_item' as const, costPerItem: need('costPerItem'), minItems: need('minItems'), maxItems: need('maxItems'), itemsField };
       if (problems.length === count && rule.minItems > rule.maxItems) problems.push(`${path}: minItems must not exceed maxItems`);
       return problems.length === count ? rule : undefined;
     }

@@ -128,7 +128,6 @@ export function createMeter(options: MeterOptions): Meter {
       return refused(facts, error, 1);
     }
 
-    toucher.touch(context.apiKey.id);
     if (result.outcome === 'conflict') {
       const error = new TollgateError('IDEMPOTENCY_CONFLICT', {
         message: `The Idempotency-Key "${charge.idempotencyKey}" was already used for a different request; use a new key.`,
@@ -155,7 +154,11 @@ export function createMeter(options: MeterOptions): Meter {
   return {
     plans,
     catalogue,
-    authenticate: (rawKey) => authenticator.authenticate(rawKey),
+    async authenticate(rawKey) {
+      const result = await authenticator.authenticate(rawKey);
+      if (result.ok) toucher.touch(result.value.apiKey.id);
+      return result;
+    },
     async charge(context, operation, charge = {}) {
       if (!options.onDecision) return decide(context, operation, charge);
       const started = performance.now();

@@ -59,6 +59,7 @@ export function limitRefusal(line: PlannedLine, used: number, facts: RefusalFact
         interaction_type: counter.metric,
         period: facts.period.key,
         resets_at: resetsAt,
+        retry_after_seconds: retryAfterSeconds,
       },
     }),
     retryAfterSeconds,

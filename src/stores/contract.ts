@@ -410,6 +410,16 @@ export interface FeedbackRepository {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Settings: a few named values the server keeps (the admin key's hash)
+// ---------------------------------------------------------------------------------------------
+
+export interface Settings {
+  get(name: string): Promise<string | null>;
+  /** Stores the value unless the name has one; returns whether it was stored (first writer wins). */
+  putIfAbsent(name: string, value: string): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The bundle
 // ---------------------------------------------------------------------------------------------
 
@@ -431,6 +441,7 @@ export interface Store {
   readonly idempotency: IdempotencyCache;
   readonly memories: MemoryRepository;
   readonly feedback: FeedbackRepository;
+  readonly settings: Settings;
   /** Resolves when the store answers; throws STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   /** Flushes what is buffered and releases connections. */

@@ -24,6 +24,7 @@ export function createRamStore(config: RamStoreConfig): Store {
   const rollups = new Map<string, RollupRow>();
   const events: UsageEvent[] = [];
   const responses = new Map<string, { response: StoredResponse; expiresAtMs: number }>();
+  const settings = new Map<string, string>();
   const recordEvents = config.events ?? true;
 
   const view = {
@@ -136,6 +137,14 @@ export function createRamStore(config: RamStoreConfig): Store {
     },
     memories: createRamMemories(),
     feedback: createRamFeedback(),
+    settings: {
+      get: async (name) => settings.get(name) ?? null,
+      async putIfAbsent(name, value) {
+        if (settings.has(name)) return false;
+        settings.set(name, value);
+        return true;
+      },
+    },
     ping: async () => {},
     close: () => ledger.close(),
   };

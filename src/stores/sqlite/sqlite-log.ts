@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { IdempotencyCache, InteractionLog } from '../contract.js';
+import type { IdempotencyCache, InteractionLog, Settings } from '../contract.js';
 import { guarded } from './sqlite-errors.js';
 import { toEvent, toInteraction, toRollup, toKey, type Row } from './sqlite-mapper.js';
 
@@ -41,6 +41,18 @@ export function createSqliteLog(db: Database.Database): InteractionLog {
             .all(organizationId, fromMs, toMs, limit) as Row[]
         ).map(toEvent),
       );
+    },
+  };
+}
+
+export function createSqliteSettings(db: Database.Database): Settings {
+  return {
+    async get(name) {
+      const row = guarded(() => db.prepare('SELECT value FROM settings WHERE name = ?').get(name) as { value: string } | undefined);
+      return row?.value ?? null;
+    },
+    async putIfAbsent(name, value) {
+      return guarded(() => db.prepare('INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)').run(name, value).changes === 1);
     },
   };
 }

@@ -190,6 +190,10 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO memories_fts (memories_fts, rowid, content) VALUES ('delete', old.seq, old.content);
     INSERT INTO memories_fts (rowid, content) VALUES (new.seq, new.content);
   END;
+  CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
   CREATE TABLE feedback (
     id TEXT PRIMARY KEY,
     organization_id TEXT NOT NULL,

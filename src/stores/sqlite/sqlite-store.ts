@@ -6,7 +6,7 @@ import type { SqliteStoreConfig } from './sqlite-config.js';
 import { createSqliteDirectory } from './sqlite-directory.js';
 import { guarded } from './sqlite-errors.js';
 import { createSqliteLedger } from './sqlite-ledger.js';
-import { createSqliteIdempotencyCache, createSqliteLog } from './sqlite-log.js';
+import { createSqliteIdempotencyCache, createSqliteLog, createSqliteSettings } from './sqlite-log.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteFeedback, createSqliteMemories } from './sqlite-memories.js';
 import { migrate } from './sqlite-schema.js';
@@ -64,6 +64,7 @@ export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly
     idempotency: createSqliteIdempotencyCache(db, config.clock),
     memories: createSqliteMemories(db),
     feedback: createSqliteFeedback(db),
+    settings: createSqliteSettings(db),
     async ping() {
       guarded(() => db.prepare('SELECT 1').get());
     },

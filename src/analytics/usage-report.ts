@@ -1,0 +1,96 @@
+import type { InteractionType } from '../core/catalogue.js';
+import { resolveLimits, tightest } from '../core/limit-resolution.js';
+import { periodOf, periodStartingIn } from '../core/periods.js';
+import type { Plans } from '../core/plans.js';
+import type { Clock } from '../core/ports.js';
+import { NO_CAP, type ApiKey, type Namespace, type Organization } from '../core/tenants.js';
+import type { InteractionLog } from '../stores/contract.js';
+import { summarizeUsage, type UsageGroup } from './usage-summary.js';
+
+export interface UsageReportRequest {
+  readonly organization: Organization;
+  /** Narrow to one namespace or one key (of this organization). */
+  readonly namespace?: Namespace | null;
+  readonly apiKey?: ApiKey | null;
+  /** The period starting in this month; the current period when absent. */
+  readonly month?: { readonly year: number; readonly month: number } | null;
+}
+
+const groupJson = (name: string) => (g: UsageGroup) => ({ [name]: g.key || null, interactions: g.count, calls: g.calls, refused: g.refused });
+
+/**
+ * The usage of an organization (or one of its namespaces or keys) in a period, with the limits
+ * that apply to that scope — the body of GET /v1/usage and the figures the dashboard shows.
+ */
+export function createUsageReports(deps: { log: InteractionLog; plans: Plans; clock: Clock }) {
+  return {
+    async report(request: UsageReportRequest) {
+      const { organization: org, namespace = null, apiKey = null } = request;
+      const anchor = org.subscription.billingAnchorDay;
+      const now = deps.clock.now();
+      const period = request.month ? periodStartingIn(request.month.year, request.month.month, anchor) : periodOf(now, anchor);
+      const summary = await summarizeUsage(deps.log, {
+        organizationId: org.id,
+        period,
+        ...(namespace ? { namespaceId: namespace.id } : {}),
+        ...(apiKey ? { apiKeyId: apiKey.id } : {}),
+      });
+      const limits = resolveLimits(
+        deps.plans,
+        {
+          subscription: org.subscription,
+          organizationOverrides: org.rateLimits,
+          namespaceOverrides: namespace?.rateLimits ?? null,
+          apiKeyCap: apiKey?.monthlyCap ?? NO_CAP,
+        },
+        now,
+      );
+      const scope = apiKey ? 'api_key' : namespace ? 'namespace' : 'organization';
+      const limitFor = (type: InteractionType): number | null => {
+        if (!limits.ok) return null;
+        const l = limits.value.monthly[type];
+        return tightest({ organization: l.organization, namespace: scope === 'organization' ? null : l.namespace, apiKey: scope === 'api_key' ? l.apiKey : null });
+      };
+      const interactions = (type: InteractionType) => {
+        const used = summary.totals[type].count;
+        const limit = limitFor(type);
+        return { used, calls: summary.totals[type].calls, limit, remaining: limit === null ? null : Math.max(0, limit - used) };
+      };
+      return {
+        organization_id: org.id,
+        scope,
+        namespace_id: namespace?.id ?? null,
+        api_key_id: apiKey?.id ?? null,
+        period: { key: period.key, start: new Date(period.startMs).toISOString(), end: new Date(period.endMs).toISOString() },
+        plan: {
+          tier: limits.ok ? limits.value.tier : org.subscription.tier,
+          is_trial: limits.ok ? limits.value.isTrial : false,
+          subscription_status: org.subscription.status,
+          metered_billing: org.subscription.meteredBilling,
+        },
+        interactions: { mini: interactions('mini'), premium: interactions('premium') },
+        by_operation_type: summary.groups.operation_type.map(groupJson('operation_type')),
+        by_namespace: summary.groups.namespace.map(groupJson('namespace_id')),
+        by_api_key: summary.groups.api_key.map(groupJson('api_key_id')),
+        by_day: summary.groups.day.map(groupJson('day')),
+        by_type: summary.groups.type.map(groupJson('type')),
+        refused: summary.refused,
+      };
+    },
+
+    /** Parse-style dashboard figures: the Interaction records of one pointer in a month, totalled and by operation_type. */
+    async interactionTotals(filter: { organizationId?: string; namespaceId?: string; apiKeyId?: string; month: number; year: number }) {
+      const records = await deps.log.interactions(filter);
+      const breakdown: Record<string, number> = {};
+      let total = 0;
+      for (const r of records) {
+        total += r.count;
+        breakdown[r.operation] = (breakdown[r.operation] ?? 0) + r.count;
+      }
+      return { total, breakdown };
+    },
+  };
+}
+
+export type UsageReports = ReturnType<typeof createUsageReports>;
+export type UsageReport = Awaited<ReturnType<UsageReports['report']>>;

@@ -1,0 +1,95 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Ajv } from 'ajv';
+import formats from 'ajv-formats';
+import { createUsageReports } from '../analytics/index.js';
+import type { MeteringConfig } from '../core/config.js';
+import type { Clock, Logger } from '../core/ports.js';
+import { createMemoryService } from '../memory/index.js';
+import type { Meter } from '../metering/index.js';
+import type { Store } from '../stores/contract.js';
+import { newId, type AdminKeys, type Tenancy } from '../tenancy/index.js';
+import { OPENAPI } from './openapi.js';
+import { adminAuthPlugin } from './plugins/admin-auth.js';
+import { authPlugin } from './plugins/auth.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { meterPlugin } from './plugins/meter.js';
+import { createHttpMetrics, metricsPlugin } from './plugins/metrics.js';
+import { generateRequestId, requestIdPlugin } from './plugins/request-id.js';
+import { adminRoutes } from './routes/admin.js';
+import { feedbackRoutes } from './routes/feedback.js';
+import { functionRoutes } from './routes/functions.js';
+import { healthRoutes } from './routes/health.js';
+import { memoryRoutes } from './routes/memory.js';
+import { namespaceRoutes } from './routes/namespace.js';
+import { usageRoutes } from './routes/usage.js';
+import './types.js';
+
+// ajv-formats is CommonJS: under ESM its default export arrives wrapped.
+const ajvFormats = ((formats as unknown as { default?: typeof formats }).default ?? formats) as unknown as (ajv: Ajv) => Ajv;
+
+export interface AppDeps {
+  readonly store: Store;
+  readonly meter: Meter;
+  readonly tenancy: Tenancy;
+  readonly adminKeys: AdminKeys;
+  readonly clock: Clock;
+  readonly metering: Pick<MeteringConfig, 'refundOnServerError' | 'idempotencyTtlMs'>;
+  readonly maxContentBytes: number;
+  /** Fastify's logger option (pino); false by default. */
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+/** The whole HTTP surface, assembled from its dependencies. It never listens: the CLI does. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    logger: deps.logger ?? false,
+    genReqId: generateRequestId,
+    // A batch of 50 memories of 15,000 bytes, with room for their metadata.
+    bodyLimit: 4 * 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [ajvFormats] },
+  });
+  const logger: Logger = app.log;
+  const metrics = createHttpMetrics();
+  const memory = createMemoryService({ memories: deps.store.memories, feedback: deps.store.feedback, clock: deps.clock, newId, maxContentBytes: deps.maxContentBytes });
+  const reports = createUsageReports({ log: deps.store.log, plans: deps.meter.plans, clock: deps.clock });
+
+  await app.register(swagger, { openapi: OPENAPI as Parameters<typeof swagger>[1] extends infer O ? (O extends { openapi?: infer D } ? D : never) : never });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(errorsPlugin);
+  await app.register(requestIdPlugin);
+  await app.register(metricsPlugin, { metrics });
+  await app.register(healthRoutes, { store: deps.store });
+
+  await app.register(
+    async (v1) => {
+      await v1.register(authPlugin, { meter: deps.meter });
+      await v1.register(meterPlugin, {
+        meter: deps.meter,
+        idempotency: deps.store.idempotency,
+        clock: deps.clock,
+        refundOnServerError: deps.metering.refundOnServerError,
+        idempotencyTtlMs: deps.metering.idempotencyTtlMs,
+        metrics,
+        logger,
+      });
+      await v1.register(memoryRoutes, { memory });
+      await v1.register(feedbackRoutes, { memory });
+      await v1.register(namespaceRoutes, { tenancy: deps.tenancy, memory });
+      await v1.register(usageRoutes, { tenancy: deps.tenancy, reports });
+    },
+    { prefix: '/v1' },
+  );
+
+  await app.register(
+    async (admin) => {
+      await admin.register(adminAuthPlugin, { adminKeys: deps.adminKeys });
+      await admin.register(adminRoutes, { tenancy: deps.tenancy, plans: deps.meter.plans, reports });
+    },
+    { prefix: '/admin' },
+  );
+
+  await app.register(functionRoutes, { meter: deps.meter, tenancy: deps.tenancy, adminKeys: deps.adminKeys, reports });
+  return app;
+}

@@ -1,0 +1,58 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { TollgateError, isTollgateError } from '../../core/errors.js';
+
+/**
+ * The only place errors become responses. A TollgateError answers with its status and a body in
+ * the Papr envelope whose top level also carries the error's details (DESIGN §4: current_count,
+ * limit, operation_cost, …). Validation and parser errors become 4xx naming the field; anything
+ * unknown is logged and answers a 500 with no internals in the body.
+ */
+export const errorsPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler(async (raw: FastifyError | TollgateError, request, reply) => {
+    const error = isTollgateError(raw) ? raw : fromFastify(raw);
+    if (error.status >= 500 && error.code !== 'STORE_UNAVAILABLE') request.log.error({ err: raw }, 'request failed');
+    else if (error.status >= 500) request.log.warn({ err: raw }, error.message);
+    if (typeof error.details.retry_after_seconds === 'number') reply.header('retry-after', String(error.details.retry_after_seconds));
+    return reply.code(error.status).send(errorBody(error, request.id));
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const error = new TollgateError('NOT_FOUND', { message: `No route ${request.method} ${request.url.split('?')[0]}.` });
+    return reply.code(404).send(errorBody(error, request.id));
+  });
+});
+
+export function errorBody(error: TollgateError, requestId: string) {
+  const summary = typeof error.details.error === 'string' ? error.details.error : error.message;
+  return {
+    ...error.details,
+    code: error.status,
+    status: 'error',
+    error: summary,
+    message: error.message,
+    error_code: error.code,
+    details: error.details,
+    data: null,
+    request_id: requestId,
+  };
+}
+
+function fromFastify(error: FastifyError): TollgateError {
+  if (error.validation) {
+    const first = error.validation[0];
+    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const path = [error.validationContext, ...(first?.instancePath ?? '').split('/').filter(Boolean), ...(missing ? [missing] : [])].join('.');
+    return new TollgateError('VALIDATION_FAILED', {
+      message: `Invalid request: ${error.message}.`,
+      details: { field: path, problems: error.validation.map((v) => `${error.validationContext}${v.instancePath} ${v.message}`) },
+      cause: error,
+    });
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413) return new TollgateError('CONTENT_TOO_LARGE', { message: `The request body is too large: ${error.message}`, cause: error });
+  if (status === 415) return new TollgateError('UNSUPPORTED_MEDIA_TYPE', { message: error.message, cause: error });
+  if (status === 405) return new TollgateError('METHOD_NOT_ALLOWED', { cause: error });
+  if (status >= 400 && status < 500) return new TollgateError('VALIDATION_FAILED', { message: `Invalid request: ${error.message}`, cause: error });
+  return new TollgateError('INTERNAL', { message: 'Internal server error; the request id identifies it in the logs.', cause: error });
+}

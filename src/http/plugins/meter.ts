@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Clock, Logger } from '../../core/ports.js';
+import type { Meter } from '../../metering/index.js';
+import type { IdempotencyCache } from '../../stores/contract.js';
+import type { HttpMetrics } from './metrics.js';
+import { awaitStoredResponse, fingerprintOf, idempotencyKeyOf, responseToStore } from './idempotent-replay.js';
+import { priceParametersOf, resourcesOf } from './request-price.js';
+import { setUsageHeaders } from './usage-headers.js';
+
+export interface MeterPluginOptions {
+  readonly meter: Meter;
+  readonly idempotency: IdempotencyCache;
+  readonly clock: Clock;
+  readonly refundOnServerError: boolean;
+  readonly idempotencyTtlMs: number;
+  readonly metrics: HttpMetrics;
+  readonly logger: Logger;
+}
+
+/**
+ * Meters every route of its scope from the route's `operation` alone: prices the validated request,
+ * charges before the handler, answers refusals (429/403/503) without running it, sets the usage
+ * headers, replays idempotent retries, refunds a charge whose handler failed with a 5xx, and
+ * releases what the handler freed. Handlers never call the meter.
+ */
+export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginOptions) => {
+  const { meter, clock } = options;
+  app.decorateRequest('decision', null);
+  app.decorateRequest('released', null);
+
+  app.addHook('onRoute', (route) => {
+    const operation = route.config?.operation;
+    if (operation === null) return;
+    if (operation === undefined) throw new Error(`route ${route.method} ${route.url} must declare config.operation (null for a free route)`);
+    if (!meter.catalogue.has(operation)) throw new Error(`route ${route.method} ${route.url} names operation "${operation}", which is not in the catalogue`);
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    const operation = request.routeOptions.config.operation;
+    if (!operation || !request.tenant) return;
+    const spec = meter.catalogue.get(operation)!;
+    const idempotencyKey = idempotencyKeyOf(request);
+    const started = performance.now();
+    const decision = await meter.charge(request.tenant, operation, {
+      parameters: priceParametersOf(spec, request),
+      ...(spec.holdsContent ? { resources: resourcesOf(spec, request) } : {}),
+      ...(idempotencyKey ? { idempotencyKey, fingerprint: fingerprintOf(request) } : {}),
+    });
+    options.metrics.observeCharge(decision, (performance.now() - started) / 1000);
+    request.decision = decision;
+    setUsageHeaders(reply, decision, clock.now());
+    if (!decision.allowed) throw decision.error;
+    if (decision.replayed && idempotencyKey) {
+      const stored = await awaitStoredResponse(options.idempotency, request.tenant.apiKey.id, idempotencyKey);
+      reply.header('idempotent-replayed', 'true');
+      for (const [name, value] of Object.entries(stored.headers)) reply.header(name, value);
+      return reply.code(stored.status).send(stored.body);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const { decision, tenant } = request;
+    if (!tenant || (!decision?.allowed && !request.released)) return payload;
+    const { released } = request;
+    if (released && reply.statusCode < 400) {
+      const context = released.namespace ? { ...tenant, namespace: released.namespace } : tenant;
+      await meter.release(context, released.resources).catch((err: unknown) => options.logger.error({ err }, 'could not release resources'));
+    }
+    const key = request.headers['idempotency-key'];
+    if (typeof key === 'string' && decision?.allowed && !decision.replayed && decision.receipt && reply.statusCode < 500) {
+      const stored = responseToStore(reply.statusCode, reply.getHeaders(), payload);
+      if (stored) await options.idempotency.putResponse(tenant.apiKey.id, key, stored, clock.now() + options.idempotencyTtlMs);
+    }
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const { decision } = request;
+    if (reply.statusCode < 500 || !decision?.allowed || !decision.receipt || !options.refundOnServerError) return;
+    try {
+      await meter.refund(decision);
+      options.metrics.refunds.inc();
+    } catch (err) {
+      options.logger.error({ err, operation: decision.operation }, 'could not refund a failed call');
+    }
+  });
+});

@@ -1,0 +1,215 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { UsageReports } from '../../analytics/index.js';
+import { TollgateError } from '../../core/errors.js';
+import { parseMonth } from '../../core/periods.js';
+import type { Plans } from '../../core/plans.js';
+import { SUBSCRIPTION_STATUSES } from '../../core/tenants.js';
+import type { IssuedApiKey, Tenancy } from '../../tenancy/index.js';
+import { toApiKeyJson, toEpoch, toNamespaceJson, toOrganizationJson } from './tenancy-mapper.js';
+
+const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+const Text = Type.String({ minLength: 1, maxLength: 200 });
+const NullableText = Type.Union([Type.String(), Type.Null()]);
+const DateTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+const RateLimits = Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()]));
+const Subscription = Type.Object(
+  {
+    status: Type.Optional(Type.Union(SUBSCRIPTION_STATUSES.map((s) => Type.Literal(s)))),
+    metered_billing: Type.Optional(Type.Boolean()),
+    trial_ends_at: Type.Optional(DateTime),
+    billing_customer_id: Type.Optional(NullableText),
+    billing_anchor_day: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 31 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+const Environment = Type.Union(['production', 'staging', 'development', 'test'].map((e) => Type.Literal(e)));
+const KeyBody = Type.Object(
+  {
+    name: Text,
+    permissions: Type.Optional(Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('delete')]), { minItems: 1 })),
+    monthly_cap: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Object({ mini: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])), premium: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])) }), Type.Null()]),
+    ),
+    expires_at: Type.Optional(DateTime),
+  },
+  { additionalProperties: false },
+);
+const Page = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) });
+
+type SubscriptionBody = { status?: (typeof SUBSCRIPTION_STATUSES)[number]; metered_billing?: boolean; trial_ends_at?: string | null; billing_customer_id?: string | null; billing_anchor_day?: number | null };
+
+const subscriptionInput = (s: SubscriptionBody | undefined) =>
+  s && {
+    ...(s.status !== undefined ? { status: s.status } : {}),
+    ...(s.metered_billing !== undefined ? { meteredBilling: s.metered_billing } : {}),
+    ...(s.trial_ends_at !== undefined ? { trialEndsAt: toEpoch(s.trial_ends_at) ?? null } : {}),
+    ...(s.billing_customer_id !== undefined ? { billingCustomerId: s.billing_customer_id } : {}),
+    ...(s.billing_anchor_day !== undefined ? { billingAnchorDay: s.billing_anchor_day } : {}),
+  };
+
+const issuedJson = (issued: IssuedApiKey) => ({ ...toApiKeyJson(issued.apiKey), key: issued.key });
+
+/** The operator's API (X-Admin-Key): organizations, plans, namespaces, keys, usage. */
+export async function adminRoutes(parent: FastifyInstance, options: { tenancy: Tenancy; plans: Plans; reports: UsageReports }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { tenancy } = options;
+  const tags = ['admin'];
+
+  app.post(
+    '/organizations',
+    {
+      schema: {
+        tags,
+        summary: 'Create an organization (with its workspace and owner user)',
+        body: Type.Object({ name: Text, plan_tier: Type.Optional(Text), subscription: Type.Optional(Subscription), rate_limits: Type.Optional(RateLimits), company_id: Type.Optional(NullableText) }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const org = await tenancy.createOrganization({
+        name: b.name,
+        ...(b.plan_tier ? { planTier: b.plan_tier } : {}),
+        ...(b.subscription ? { subscription: subscriptionInput(b.subscription) } : {}),
+        ...(b.rate_limits ? { rateLimits: b.rate_limits } : {}),
+        ...(b.company_id !== undefined ? { companyId: b.company_id } : {}),
+      });
+      return reply.code(201).send(toOrganizationJson(org));
+    },
+  );
+
+  app.get('/organizations', { schema: { tags, summary: 'List organizations', querystring: Page } }, async (request) => {
+    const page = await tenancy.listOrganizations({ offset: request.query.offset ?? 0, limit: request.query.limit ?? 100 });
+    return { items: page.items.map(toOrganizationJson), total: page.total };
+  });
+
+  app.get('/organizations/:id', { schema: { tags, summary: 'Get an organization', params: Id } }, async (request) => toOrganizationJson(await tenancy.getOrganization(request.params.id)));
+
+  app.patch(
+    '/organizations/:id',
+    {
+      schema: {
+        tags,
+        summary: "Change an organization's name, plan, subscription or limit overrides",
+        params: Id,
+        body: Type.Object({ name: Type.Optional(Text), plan_tier: Type.Optional(Text), subscription: Type.Optional(Subscription), rate_limits: Type.Optional(RateLimits) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const org = await tenancy.updateOrganization(request.params.id, {
+        ...(b.name ? { name: b.name } : {}),
+        ...(b.plan_tier ? { planTier: b.plan_tier } : {}),
+        ...(b.subscription ? { subscription: subscriptionInput(b.subscription) } : {}),
+        ...(b.rate_limits ? { rateLimits: b.rate_limits } : {}),
+      });
+      return toOrganizationJson(org);
+    },
+  );
+
+  app.post(
+    '/organizations/:id/namespaces',
+    {
+      schema: {
+        tags,
+        summary: 'Create a namespace',
+        params: Id,
+        body: Type.Object({ name: Text, environment_type: Type.Optional(Environment), rate_limits: Type.Optional(RateLimits), is_active: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const ns = await tenancy.createNamespace(request.params.id, {
+        name: b.name,
+        ...(b.environment_type ? { environmentType: b.environment_type } : {}),
+        ...(b.rate_limits ? { rateLimits: b.rate_limits } : {}),
+        ...(b.is_active !== undefined ? { isActive: b.is_active } : {}),
+      });
+      return reply.code(201).send(toNamespaceJson(ns));
+    },
+  );
+
+  app.get('/organizations/:id/namespaces', { schema: { tags, summary: "List an organization's namespaces", params: Id, querystring: Page } }, async (request) => {
+    await tenancy.getOrganization(request.params.id);
+    const page = await tenancy.listNamespaces(request.params.id, { offset: request.query.offset ?? 0, limit: request.query.limit ?? 100 });
+    return { items: page.items.map(toNamespaceJson), total: page.total };
+  });
+
+  app.patch(
+    '/namespaces/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a namespace',
+        params: Id,
+        body: Type.Object({ name: Type.Optional(Text), environment_type: Type.Optional(Environment), rate_limits: Type.Optional(RateLimits), is_active: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const ns = await tenancy.updateNamespace(request.params.id, {
+        ...(b.name ? { name: b.name } : {}),
+        ...(b.environment_type ? { environmentType: b.environment_type } : {}),
+        ...(b.rate_limits ? { rateLimits: b.rate_limits } : {}),
+        ...(b.is_active !== undefined ? { isActive: b.is_active } : {}),
+      });
+      return toNamespaceJson(ns);
+    },
+  );
+
+  const keyInput = (b: { name: string; permissions?: string[]; monthly_cap?: number | { mini?: number | null; premium?: number | null } | null; expires_at?: string | null }) => ({
+    name: b.name,
+    ...(b.permissions ? { permissions: b.permissions } : {}),
+    ...(b.monthly_cap !== undefined ? { monthlyCap: b.monthly_cap } : {}),
+    ...(b.expires_at !== undefined ? { expiresAt: toEpoch(b.expires_at) ?? null } : {}),
+  });
+
+  app.post('/organizations/:id/api-keys', { schema: { tags, summary: 'Create an organization key (shown only in this response)', params: Id, body: KeyBody } }, async (request, reply) =>
+    reply.code(201).send(issuedJson(await tenancy.issueOrganizationKey(request.params.id, keyInput(request.body)))),
+  );
+
+  app.post('/namespaces/:id/api-keys', { schema: { tags, summary: 'Create a namespace key (shown only in this response)', params: Id, body: KeyBody } }, async (request, reply) =>
+    reply.code(201).send(issuedJson(await tenancy.issueNamespaceKey(request.params.id, keyInput(request.body)))),
+  );
+
+  app.get('/namespaces/:id/api-keys', { schema: { tags, summary: "List a namespace's keys (no secrets)", params: Id } }, async (request) => {
+    const ns = await tenancy.getNamespace(request.params.id);
+    return { items: (await tenancy.listApiKeys({ organizationId: ns.organizationId, namespaceId: ns.id })).map(toApiKeyJson) };
+  });
+
+  app.get('/organizations/:id/api-keys', { schema: { tags, summary: "List all of an organization's keys (no secrets)", params: Id } }, async (request) => {
+    await tenancy.getOrganization(request.params.id);
+    return { items: (await tenancy.listApiKeys({ organizationId: request.params.id })).map(toApiKeyJson) };
+  });
+
+  app.delete('/api-keys/:id', { schema: { tags, summary: 'Revoke a key', params: Id } }, async (request) => toApiKeyJson(await tenancy.revokeApiKey(request.params.id)));
+
+  app.get(
+    '/organizations/:id/usage',
+    {
+      schema: {
+        tags,
+        summary: "An organization's usage (the same report as GET /v1/usage)",
+        params: Id,
+        querystring: Type.Object({ month: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}$' })), namespace_id: Type.Optional(Type.String()), api_key_id: Type.Optional(Type.String()) }),
+      },
+    },
+    async (request) => {
+      const org = await tenancy.getOrganization(request.params.id);
+      const month = request.query.month ? parseMonth(request.query.month) : null;
+      if (request.query.month && !month) throw new TollgateError('VALIDATION_FAILED', { message: 'month must be YYYY-MM', details: { field: 'querystring.month' } });
+      const namespace = request.query.namespace_id ? await tenancy.getNamespace(request.query.namespace_id) : null;
+      const apiKey = request.query.api_key_id ? await tenancy.getApiKey(request.query.api_key_id) : null;
+      if ((namespace && namespace.organizationId !== org.id) || (request.query.api_key_id && (!apiKey || apiKey.organizationId !== org.id))) {
+        throw new TollgateError('NOT_FOUND', { message: 'That namespace or key is not part of this organization.' });
+      }
+      return options.reports.report({ organization: org, namespace, apiKey, month });
+    },
+  );
+
+  app.get('/plans', { schema: { tags, summary: 'The plan tiers and their limits' } }, async () => ({
+    trial_tier: options.plans.trialTier,
+    tiers: Object.fromEntries(options.plans.tiers),
+  }));
+}

@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { MemoryService } from '../../memory/index.js';
+
+const FeedbackData = Type.Object(
+  {
+    feedbackSource: Type.Union(['inline', 'post_query', 'session_end', 'memory_citation', 'answer_panel'].map((s) => Type.Literal(s))),
+    feedbackType: Type.Union(
+      ['thumbs_up', 'thumbs_down', 'rating', 'correction', 'report', 'copy_action', 'save_action', 'create_document', 'memory_relevance', 'answer_quality'].map((s) =>
+        Type.Literal(s),
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+const FeedbackRequest = Type.Object(
+  {
+    feedbackData: FeedbackData,
+    search_id: Type.String({ minLength: 1, maxLength: 200 }),
+    external_user_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  },
+  { additionalProperties: true },
+);
+
+/** Feedback on search results (Papr v1 /v1/feedback). Submitting is free; reading it back costs 1. */
+export async function feedbackRoutes(parent: FastifyInstance, options: { memory: MemoryService }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { memory } = options;
+  const tags = ['feedback'];
+  const scopeOf = (tenant: NonNullable<import('fastify').FastifyRequest['tenant']>) => ({
+    organizationId: tenant.organization.id,
+    namespaceId: tenant.namespace?.id ?? null,
+    userId: tenant.apiKey.userId,
+  });
+
+  app.post(
+    '/feedback',
+    { schema: { tags, summary: 'Submit feedback on a search', body: FeedbackRequest }, config: { operation: 'submit_feedback_v1' } },
+    async (request) => {
+      const { feedbackData, search_id, external_user_id } = request.body;
+      const [record] = await memory.submitFeedback(scopeOf(request.tenant!), [{ searchId: search_id, externalUserId: external_user_id ?? null, data: feedbackData }]);
+      return { code: 200, status: 'success', message: 'Feedback recorded.', feedback_id: record!.id, error: null, details: null };
+    },
+  );
+
+  app.post(
+    '/feedback/batch',
+    {
+      schema: {
+        tags,
+        summary: 'Submit feedback on several searches',
+        body: Type.Object({ feedback_items: Type.Array(FeedbackRequest, { minItems: 1, maxItems: 100 }), session_context: Type.Optional(Type.Unknown()) }, { additionalProperties: true }),
+      },
+      config: { operation: 'submit_batch_feedback_v1' },
+    },
+    async (request) => {
+      const records = await memory.submitFeedback(
+        scopeOf(request.tenant!),
+        request.body.feedback_items.map((item) => ({ searchId: item.search_id, externalUserId: item.external_user_id ?? null, data: item.feedbackData })),
+      );
+      return {
+        code: 200,
+        status: 'success',
+        message: `Recorded ${records.length} feedback items.`,
+        feedback_ids: records.map((r) => r.id),
+        successful_count: records.length,
+        failed_count: 0,
+        errors: [],
+        error: null,
+      };
+    },
+  );
+
+  app.get(
+    '/feedback/:feedback_id',
+    {
+      schema: { tags, summary: 'Get feedback by id', params: Type.Object({ feedback_id: Type.String({ minLength: 1, maxLength: 200 }) }) },
+      config: { operation: 'get_feedback_by_id_v1' },
+    },
+    async (request) => {
+      const record = await memory.getFeedback(request.tenant!.organization.id, request.params.feedback_id);
+      return {
+        code: 200,
+        status: 'success',
+        message: 'Feedback found.',
+        feedback_id: record.id,
+        error: null,
+        details: {
+          search_id: record.searchId,
+          namespace_id: record.namespaceId,
+          external_user_id: record.externalUserId,
+          feedbackData: record.data,
+          createdAt: new Date(record.createdAt).toISOString(),
+        },
+      };
+    },
+  );
+}

@@ -1,0 +1,174 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { randomUUID } from 'node:crypto';
+import type { MemoryScope, MemoryService } from '../../memory/index.js';
+import { success } from '../envelope.js';
+import { AddBatchBody, AddMemoryBody, AddMemoryQuery, DeleteAllQuery, MemoryIdParams, SearchBody, SearchQuery, UpdateMemoryBody } from './memory-schemas.js';
+import { toAddMemoryItem, toMemoryObject, toNewMemory, toUpdatedItem } from './memory-mapper.js';
+
+const DEFAULT_MAX_MEMORIES = 20;
+
+function scopeOf(request: FastifyRequest): MemoryScope {
+  const tenant = request.tenant!;
+  return { organizationId: tenant.organization.id, namespaceId: tenant.namespace!.id, userId: tenant.apiKey.userId };
+}
+
+/** The memory API, wire-compatible with Papr v1. Each route names its operation; the meter plugin does the rest. */
+export async function memoryRoutes(parent: FastifyInstance, options: { memory: MemoryService }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const { memory } = options;
+  const tags = ['memory'];
+
+  app.post(
+    '/memory',
+    {
+      schema: { tags, summary: 'Add a memory', body: AddMemoryBody, querystring: AddMemoryQuery },
+      config: { operation: 'add_memory_v1', needsNamespace: true },
+      preValidation: async (request) => {
+        const body = request.body as { content?: unknown } | undefined;
+        if (typeof body?.content === 'string') memory.checkContent(body.content);
+      },
+    },
+    async (request) => {
+      const [added] = await memory.add(scopeOf(request), [toNewMemory(request.body)]);
+      return success([toAddMemoryItem(added!)]);
+    },
+  );
+
+  app.post(
+    '/memory/batch',
+    {
+      schema: { tags, summary: 'Add memories in one batch', body: AddBatchBody },
+      config: { operation: 'add_memory_batch_v1', needsNamespace: true },
+      preValidation: async (request) => {
+        const items = (request.body as { memories?: unknown } | undefined)?.memories;
+        if (!Array.isArray(items)) return;
+        items.forEach((item, i) => {
+          const content = (item as { content?: unknown } | null)?.content;
+          if (typeof content === 'string') memory.checkContent(content, `memories[${i}].content`);
+        });
+      },
+    },
+    async (request) => {
+      const { memories: items, ...shared } = request.body;
+      const defaults = { externalUserId: (shared.external_user_id as string | null | undefined) ?? null };
+      const added = await memory.add(scopeOf(request), items.map((item) => toNewMemory(item, defaults)));
+      const contentSize = added.reduce((s, m) => s + m.bytes, 0);
+      return {
+        code: 200,
+        status: 'success',
+        error: null,
+        details: null,
+        message: `Added ${added.length} memories.`,
+        batch_id: randomUUID(),
+        total_processed: added.length,
+        total_successful: added.length,
+        total_failed: 0,
+        total_content_size: contentSize,
+        total_storage_size: contentSize,
+        successful: added.map((m) => success([toAddMemoryItem(m)])),
+        errors: [],
+      };
+    },
+  );
+
+  app.post(
+    '/memory/search',
+    {
+      schema: { tags, summary: 'Search memories (full text, inside the caller’s namespace)', body: SearchBody, querystring: SearchQuery },
+      config: { operation: 'search_v1', permission: 'read', needsNamespace: true },
+    },
+    async (request) => {
+      const { query, external_user_id } = request.body;
+      const matches = await memory.search(scopeOf(request), {
+        text: query,
+        limit: request.query.max_memories ?? DEFAULT_MAX_MEMORIES,
+        ...(external_user_id ? { externalUserId: external_user_id } : {}),
+      });
+      return success({ memories: matches.map((m) => toMemoryObject(m.memory, m.score)), nodes: [], schemas_used: [] }, { search_id: randomUUID() });
+    },
+  );
+
+  app.delete(
+    '/memory/all',
+    {
+      schema: { tags, summary: 'Delete every memory of the namespace (or of one external user)', querystring: DeleteAllQuery },
+      config: { operation: 'delete_all_memories_v1', needsNamespace: true },
+    },
+    async (request) => {
+      const externalUserId = request.query.external_user_id;
+      const removed = await memory.deleteAll(scopeOf(request), externalUserId ? { externalUserId } : {});
+      request.released = { resources: { activeMemories: removed.count, storageBytes: removed.bytes } };
+      return {
+        code: 200,
+        status: 'success',
+        error: null,
+        details: null,
+        message: `Deleted ${removed.count} memories.`,
+        total_processed: removed.count,
+        total_successful: removed.count,
+        total_failed: 0,
+        successful: [],
+        errors: [],
+      };
+    },
+  );
+
+  app.get(
+    '/memory/:memory_id',
+    { schema: { tags, summary: 'Get a memory', params: MemoryIdParams }, config: { operation: 'get_memory_v1', needsNamespace: true } },
+    async (request) => {
+      const found = await memory.get(scopeOf(request), request.params.memory_id);
+      return success({ memories: [toMemoryObject(found)], nodes: [] }, { search_id: null });
+    },
+  );
+
+  app.put(
+    '/memory/:memory_id',
+    {
+      schema: { tags, summary: 'Update a memory', params: MemoryIdParams, body: UpdateMemoryBody },
+      config: { operation: 'update_memory_v1', needsNamespace: true },
+      preValidation: async (request) => {
+        const body = request.body as { content?: unknown } | undefined;
+        if (typeof body?.content === 'string') memory.checkContent(body.content);
+      },
+    },
+    async (request) => {
+      const { content, type, metadata } = request.body;
+      const { before, after } = await memory.update(scopeOf(request), request.params.memory_id, {
+        ...(content ? { content } : {}),
+        ...(type ? { type } : {}),
+        ...(metadata !== undefined ? { metadata } : {}),
+      });
+      if (after.bytes !== before.bytes) request.released = { resources: { storageBytes: before.bytes - after.bytes } };
+      return {
+        code: 200,
+        status: 'success',
+        error: null,
+        details: null,
+        message: 'Memory updated.',
+        memory_items: [toUpdatedItem(after)],
+        status_obj: { parse: true, neo4j: false, pinecone: false },
+      };
+    },
+  );
+
+  app.delete(
+    '/memory/:memory_id',
+    { schema: { tags, summary: 'Delete a memory', params: MemoryIdParams }, config: { operation: 'delete_memory_v1', needsNamespace: true } },
+    async (request) => {
+      const deleted = await memory.delete(scopeOf(request), request.params.memory_id);
+      request.released = { resources: { activeMemories: 1, storageBytes: deleted.bytes } };
+      return {
+        code: 200,
+        status: 'success',
+        error: null,
+        details: null,
+        message: 'Memory deleted.',
+        memoryId: deleted.id,
+        objectId: deleted.id,
+        deletion_status: { parse: true, pinecone: false, neo4j: false, qdrant: false, holographic: false },
+      };
+    },
+  );
+}

@@ -1,0 +1,2 @@
+export { contentBytes, createMemoryService } from './memory-service.js';
+export type { MemoryChange, MemoryScope, MemoryService, NewFeedback, NewMemory } from './memory-service.js';

@@ -1,0 +1,132 @@
+import { TollgateError } from '../core/errors.js';
+import type { Clock } from '../core/ports.js';
+import type { FeedbackRecord, FeedbackRepository, MemoryMatch, MemoryPatch, MemoryRecord, MemoryRepository } from '../stores/contract.js';
+
+/** Where a memory call acts: always one namespace of one organization. */
+export interface MemoryScope {
+  readonly organizationId: string;
+  readonly namespaceId: string;
+  readonly userId: string | null;
+}
+
+export interface NewMemory {
+  readonly content: string;
+  readonly type?: string;
+  readonly metadata?: Readonly<Record<string, unknown>> | null;
+  readonly externalUserId?: string | null;
+  /** Accepted fields Tollgate stores without acting on them. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface MemoryChange {
+  readonly content?: string;
+  readonly type?: string;
+  readonly metadata?: Readonly<Record<string, unknown>> | null;
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+export interface NewFeedback {
+  readonly searchId: string;
+  readonly externalUserId: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export type MemoryService = ReturnType<typeof createMemoryService>;
+
+export const contentBytes = (content: string): number => Buffer.byteLength(content, 'utf8');
+
+/** The memory API's own rules: sizes, ids, and that everything happens inside one namespace. */
+export function createMemoryService(deps: {
+  memories: MemoryRepository;
+  feedback: FeedbackRepository;
+  clock: Clock;
+  newId: (kind: 'mem' | 'fb') => string;
+  maxContentBytes: number;
+}) {
+  const notFound = (id: string) => new TollgateError('NOT_FOUND', { message: `No memory with id "${id}" in this namespace.`, details: { memory_id: id } });
+
+  return {
+    /** Refuses content over the size limit (413) before anything is charged or stored. */
+    checkContent(content: string, path = 'content'): void {
+      const bytes = contentBytes(content);
+      if (bytes > deps.maxContentBytes) {
+        throw new TollgateError('CONTENT_TOO_LARGE', {
+          message: `${path} is ${bytes} bytes; a memory holds at most ${deps.maxContentBytes} bytes.`,
+          details: { field: path, bytes, max_bytes: deps.maxContentBytes },
+        });
+      }
+    },
+
+    async add(scope: MemoryScope, inputs: readonly NewMemory[]): Promise<MemoryRecord[]> {
+      const now = deps.clock.now();
+      const records = inputs.map(
+        (input): MemoryRecord => ({
+          id: deps.newId('mem'),
+          organizationId: scope.organizationId,
+          namespaceId: scope.namespaceId,
+          content: input.content,
+          type: input.type ?? 'text',
+          metadata: input.metadata ?? null,
+          externalUserId: input.externalUserId ?? null,
+          userId: scope.userId,
+          extra: input.extra ?? {},
+          bytes: contentBytes(input.content),
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
+      await deps.memories.insert(records);
+      return records;
+    },
+
+    async get(scope: MemoryScope, id: string): Promise<MemoryRecord> {
+      const found = await deps.memories.get(scope.namespaceId, id);
+      if (!found) throw notFound(id);
+      return found;
+    },
+
+    async update(scope: MemoryScope, id: string, change: MemoryChange): Promise<{ before: MemoryRecord; after: MemoryRecord }> {
+      const patch: MemoryPatch = {
+        ...change,
+        ...(change.content !== undefined ? { bytes: contentBytes(change.content) } : {}),
+        updatedAt: deps.clock.now(),
+      };
+      const result = await deps.memories.update(scope.namespaceId, id, patch);
+      if (!result) throw notFound(id);
+      return result;
+    },
+
+    async delete(scope: MemoryScope, id: string): Promise<MemoryRecord> {
+      const deleted = await deps.memories.delete(scope.namespaceId, id);
+      if (!deleted) throw notFound(id);
+      return deleted;
+    },
+
+    deleteAll: (scope: MemoryScope, filter: { externalUserId?: string }) => deps.memories.deleteAll(scope.namespaceId, filter),
+
+    search: (scope: MemoryScope, query: { text: string; limit: number; externalUserId?: string }): Promise<MemoryMatch[]> =>
+      deps.memories.search(scope.namespaceId, query),
+
+    async submitFeedback(scope: { organizationId: string; namespaceId: string | null; userId: string | null }, items: readonly NewFeedback[]): Promise<FeedbackRecord[]> {
+      const now = deps.clock.now();
+      const records = items.map((item) => ({
+        id: deps.newId('fb'),
+        organizationId: scope.organizationId,
+        namespaceId: scope.namespaceId,
+        searchId: item.searchId,
+        userId: scope.userId,
+        externalUserId: item.externalUserId,
+        data: item.data,
+        createdAt: now,
+      }));
+      await deps.feedback.insert(records);
+      return records;
+    },
+
+    async getFeedback(organizationId: string, id: string): Promise<FeedbackRecord> {
+      const found = await deps.feedback.get(organizationId, id);
+      if (!found) throw new TollgateError('NOT_FOUND', { message: `No feedback with id "${id}".`, details: { feedback_id: id } });
+      return found;
+    },
+  };
+}
