@@ -125,7 +125,12 @@ export function createMeter(options: MeterOptions): Meter {
       if (!unavailable) throw error;
       logger.error({ err: error, operation, organization_id: org.id }, 'usage store unavailable');
       if (metering.failOpen) return granted(facts, [], null, { replayed: false, overage: 0, failOpen: true, receipt: null });
-      return refused(facts, error, 1);
+      const unavailableError = new TollgateError('STORE_UNAVAILABLE', {
+        message: 'The usage store cannot be reached, so this call cannot be metered; retry shortly.',
+        details: { error: 'usage_store_unavailable', retry_after_seconds: 1 },
+        cause: error,
+      });
+      return refused(facts, unavailableError, 1);
     }
 
     if (result.outcome === 'conflict') {

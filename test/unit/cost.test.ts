@@ -74,7 +74,7 @@ describe('operation prices', () => {
     const custom = createCatalogue({
       add_memory_v1: { cost: { kind: 'fixed', cost: 5 } },
       search_v1: { type: 'premium' },
-      add_memory_batch_v1: { cost: { kind: 'per_item', costPerItem: 2, minItems: 1, maxItems: 100 } },
+      add_memory_batch_v1: { cost: { kind: 'per_item', costPerItem: 2, minItems: 1, maxItems: 100, itemsField: 'memories' } },
       summarize_v1: { cost: { kind: 'fixed', cost: 7 } },
     });
     expect(priceOperation(custom, 'add_memory_v1')).toMatchObject({ ok: true, value: { cost: 5 } });

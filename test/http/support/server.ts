@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { createCatalogue } from '../../../src/core/catalogue.js';
+import { DEFAULT_METERING, type MeteringConfig } from '../../../src/core/config.js';
+import { buildApp } from '../../../src/http/app.js';
+import { createMeter } from '../../../src/metering/index.js';
+import type { Store } from '../../../src/stores/contract.js';
+import { createSqliteStore } from '../../../src/stores/sqlite/index.js';
+import { createAdminKeys, createTenancy } from '../../../src/tenancy/index.js';
+import { manualClock, type ManualClock } from '../../support/clock.js';
+import { TEST_KEY_SECRET, loadDefaultPlans } from '../../support/world.js';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+
+export interface TestServer {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly clock: ManualClock;
+  /** app.inject with JSON bodies; `key` sends X-API-Key, `admin` sends the admin key. */
+  call(options: InjectOptions & { key?: string; admin?: boolean; body?: unknown }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  /** An organization (tier and overrides as given) with one namespace and a namespace key. */
+  tenant(options?: { plan_tier?: string; rate_limits?: Record<string, number | null>; subscription?: Record<string, unknown>; namespace?: Record<string, unknown>; permissions?: string[] }): Promise<{
+    orgId: string;
+    nsId: string;
+    key: string;
+    keyId: string;
+  }>;
+  close(): Promise<void>;
+}
+
+/** The real server (Fastify app, metering, SQLite store on a temporary file), driven with inject(). */
+export async function startServer(options: { metering?: Partial<MeteringConfig>; wrapStore?: (store: Store) => Store; clock?: ManualClock } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-http-'));
+  const clock = options.clock ?? manualClock();
+  const sqlite = createSqliteStore({ path: join(dir, 'http.db'), clock });
+  const store = options.wrapStore ? options.wrapStore(sqlite) : sqlite;
+  const plans = loadDefaultPlans();
+  const metering = { ...DEFAULT_METERING, ...options.metering };
+  const meter = createMeter({ store, plans, catalogue: createCatalogue(), keySecret: TEST_KEY_SECRET, clock, metering });
+  const tenancy = createTenancy({ directory: store.directory, plans, keySecret: TEST_KEY_SECRET, clock });
+  const adminKeys = createAdminKeys({ settings: store.settings, keySecret: TEST_KEY_SECRET, configured: ADMIN_KEY });
+  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000 });
+
+  const call: TestServer['call'] = async ({ key, admin, body, headers, ...rest }) => {
+    const response = await app.inject({
+      ...rest,
+      headers: { ...(key ? { 'x-api-key': key } : {}), ...(admin ? { 'x-admin-key': ADMIN_KEY } : {}), ...(headers ?? {}) },
+      ...(body !== undefined ? { payload: body as object } : {}),
+    } as InjectOptions);
+    let parsed: unknown = response.body;
+    try {
+      parsed = JSON.parse(response.body);
+    } catch {
+      // not JSON (metrics, docs)
+    }
+    return { status: response.statusCode, body: parsed, headers: response.headers };
+  };
+
+  return {
+    app,
+    store,
+    clock,
+    call,
+    async tenant(o = {}) {
+      const org = await call({ method: 'POST', url: '/admin/organizations', admin: true, body: { name: 'Acme', plan_tier: o.plan_tier ?? 'enterprise', rate_limits: o.rate_limits ?? {}, ...(o.subscription ? { subscription: o.subscription } : {}) } });
+      if (org.status !== 201) throw new Error(`create organization: ${org.status} ${JSON.stringify(org.body)}`);
+      const ns = await call({ method: 'POST', url: `/admin/organizations/${org.body.id}/namespaces`, admin: true, body: { name: 'production', ...(o.namespace ?? {}) } });
+      const key = await call({ method: 'POST', url: `/admin/namespaces/${ns.body.id}/api-keys`, admin: true, body: { name: 'test', ...(o.permissions ? { permissions: o.permissions } : {}) } });
+      return { orgId: org.body.id, nsId: ns.body.id, key: key.body.key, keyId: key.body.id };
+    },
+    async close() {
+      await app.close();
+      await meter.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
