@@ -37,6 +37,11 @@ export interface AppDeps {
   readonly clock: Clock;
   readonly metering: Pick<MeteringConfig, 'refundOnServerError' | 'idempotencyTtlMs'>;
   readonly maxContentBytes: number;
+  /**
+   * false serves /v1 authenticated but unmetered: no charge, no limits, no records. Only for
+   * measuring what metering costs (bench/http-metered.ts); the server always meters.
+   */
+  readonly metered?: boolean;
   /** Fastify's logger option (pino); false by default. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -65,15 +70,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(authPlugin, { meter: deps.meter });
-      await v1.register(meterPlugin, {
-        meter: deps.meter,
-        idempotency: deps.store.idempotency,
-        clock: deps.clock,
-        refundOnServerError: deps.metering.refundOnServerError,
-        idempotencyTtlMs: deps.metering.idempotencyTtlMs,
-        metrics,
-        logger,
-      });
+      if (deps.metered !== false) {
+        await v1.register(meterPlugin, {
+          meter: deps.meter,
+          idempotency: deps.store.idempotency,
+          clock: deps.clock,
+          refundOnServerError: deps.metering.refundOnServerError,
+          idempotencyTtlMs: deps.metering.idempotencyTtlMs,
+          metrics,
+          logger,
+        });
+      }
       await v1.register(memoryRoutes, { memory });
       await v1.register(feedbackRoutes, { memory });
       await v1.register(namespaceRoutes, { tenancy: deps.tenancy, memory });

@@ -30,6 +30,13 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const get = db.prepare('SELECT * FROM memories WHERE namespace_id = ? AND id = ?');
   const remove = db.prepare('DELETE FROM memories WHERE namespace_id = ? AND id = ?');
+  const search = (userFilter: string) =>
+    db.prepare(`
+      SELECT m.*, bm25(memories_fts) AS rank FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+      WHERE memories_fts MATCH ? AND m.namespace_id = ? ${userFilter}
+      ORDER BY rank LIMIT ?`);
+  const searchAll = search('');
+  const searchOneUser = search('AND m.external_user_id = ?');
   return {
     async insert(memories) {
       guarded(() =>
@@ -96,12 +103,12 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
       const terms = searchTerms(text);
       if (terms.length === 0) return [];
       const match = terms.map((t) => `"${t}"`).join(' OR ');
-      const sql = `
-        SELECT m.*, bm25(memories_fts) AS rank FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
-        WHERE memories_fts MATCH ? AND m.namespace_id = ? ${externalUserId === undefined ? '' : 'AND m.external_user_id = ?'}
-        ORDER BY rank LIMIT ?`;
-      const args = externalUserId === undefined ? [match, namespaceId, limit] : [match, namespaceId, externalUserId, limit];
-      const rows = guarded(() => db.prepare(sql).all(...args) as Row[]);
+      const rows = guarded(
+        () =>
+          (externalUserId === undefined
+            ? searchAll.all(match, namespaceId, limit)
+            : searchOneUser.all(match, namespaceId, externalUserId, limit)) as Row[],
+      );
       // bm25 is lower for better matches; the contract's score is higher-is-better.
       return rows.map((row) => ({ memory: toMemory(row), score: -Number(row.rank) }));
     },
