@@ -75,6 +75,7 @@ export function createUsageReports(deps: { log: InteractionLog; plans: Plans; cl
         by_day: summary.groups.day.map(groupJson('day')),
         by_type: summary.groups.type.map(groupJson('type')),
         refused: summary.refused,
+        refused_by_reason: summary.refusedByReason,
       };
     },
 

@@ -27,6 +27,8 @@ export interface UsageSummary {
   readonly period: Period;
   readonly totals: Readonly<Record<InteractionType, UsageGroup>>;
   readonly refused: number;
+  /** Refused calls by reason ("quota:organization", "rate", "subscription:past_due", …), most first. */
+  readonly refusedByReason: readonly { readonly reason: string; readonly calls: number }[];
   readonly groups: Readonly<Record<UsageDimension, UsageGroup[]>>;
 }
 
@@ -37,13 +39,16 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * the counters and Interaction records, so the three always agree), grouped by every dimension.
  */
 export async function summarizeUsage(log: InteractionLog, query: UsageQuery): Promise<UsageSummary> {
-  const rows = await log.rollups({
+  const range = {
     organizationId: query.organizationId,
     fromDay: dayOf(query.period.startMs),
     toDay: dayOf(query.period.endMs - DAY_MS),
     ...(query.namespaceId !== undefined ? { namespaceId: query.namespaceId } : {}),
     ...(query.apiKeyId !== undefined ? { apiKeyId: query.apiKeyId } : {}),
-  });
+  };
+  const [rows, refusals] = await Promise.all([log.rollups(range), log.refusals(range)]);
+  const byReason = new Map<string, number>();
+  for (const r of refusals) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + r.count);
   const pickers: Record<UsageDimension, (row: RollupRow) => string> = {
     operation_type: (r) => r.operation,
     namespace: (r) => r.namespaceId ?? '',
@@ -59,6 +64,7 @@ export async function summarizeUsage(log: InteractionLog, query: UsageQuery): Pr
     period: query.period,
     totals: { mini: byType.get('mini') ?? empty('mini'), premium: byType.get('premium') ?? empty('premium') },
     refused: rows.reduce((s, r) => s + r.refused, 0),
+    refusedByReason: [...byReason].map(([reason, calls]) => ({ reason, calls })).sort((a, b) => b.calls - a.calls || a.reason.localeCompare(b.reason)),
     groups,
   };
 }

@@ -24,6 +24,18 @@ export function findRefusingLine(lines: readonly LineLimit[], used: readonly num
   return -1;
 }
 
+/**
+ * Why a call was refused, as analytics group it: "quota:<scope>" (monthly interactions),
+ * "active_memories:<scope>", "storage:<scope>", "rate", "subscription:<status>", "plan_unknown".
+ */
+export function limitRefusalReason(scope: string, metric: string): string {
+  if (metric === 'active_memories') return `active_memories:${scope}`;
+  if (metric === 'storage_bytes') return `storage:${scope}`;
+  return `quota:${scope}`;
+}
+
+export const RATE_REFUSAL = 'rate';
+
 export interface RateWindowCounts {
   /** Calls counted in the current fixed window. */
   readonly current: number;

@@ -6,7 +6,7 @@ import { TollgateError, type Result } from '../core/errors.js';
 import { dayOf } from '../core/periods.js';
 import { configInvalid, parsePlans, type Plans } from '../core/plans.js';
 import { silentLogger, type Clock, type Logger } from '../core/ports.js';
-import type { ChargeRequest, QuotaLedger, Store, TenantDirectory } from '../stores/contract.js';
+import type { Attribution, ChargeRequest, QuotaLedger, Store, TenantDirectory } from '../stores/contract.js';
 import { createAuthenticator } from './authenticator.js';
 import { resourceLines, type PlannedLine, type Resources } from './charge-lines.js';
 import { createPlanCache } from './context-plan.js';
@@ -79,13 +79,27 @@ export function createMeter(options: MeterOptions): Meter {
     return today.key;
   };
 
+  /** A call the subscription refuses still counts as a refused call, with its reason, for analytics. */
+  const recordEarlyRefusal = async (attribution: Attribution, cost: number, error: TollgateError, now: number) => {
+    const status = error.details.subscription_status;
+    const reason = error.code === 'SUBSCRIPTION_INACTIVE' ? `subscription:${String(status)}` : error.code.toLowerCase();
+    try {
+      await ledger.recordRefusal({ id: randomUUID(), atMs: now, day: dayKey(now), attribution, cost, reason });
+    } catch (err) {
+      logger.warn({ err, reason }, 'could not record a refused call');
+    }
+  };
+
   const decide = async (context: TenantContext, operation: string, charge: ChargeOptions): Promise<Decision> => {
     const price = priceOperation(catalogue, operation, charge.parameters);
     if (!price.ok) return refusedEarly(operation, price.error);
     const now = clock.now();
     const plan = plansCache.get(context, now);
     const limits = plan.limits;
-    if (!limits.ok) return refusedEarly(operation, limits.error, price.value.cost);
+    if (!limits.ok) {
+      await recordEarlyRefusal(plan.attribution(operation, price.value.type), price.value.cost, limits.error, now);
+      return refusedEarly(operation, limits.error, price.value.cost);
+    }
     const { cost, type } = price.value;
     const { period } = plan;
     const lines: PlannedLine[] = plan.lines(type).map((line) => ({

@@ -80,6 +80,16 @@ export interface ChargeRequest {
   readonly idempotency: { readonly key: string; readonly fingerprint: string; readonly expiresAtMs: number } | null;
 }
 
+export interface RefusalRecord {
+  readonly id: string;
+  readonly atMs: number;
+  readonly day: string;
+  readonly attribution: Attribution;
+  readonly cost: number;
+  /** See limitRefusalReason in src/core/charge-rules.ts. */
+  readonly reason: string;
+}
+
 export interface RateState {
   readonly limit: number;
   readonly remaining: number;
@@ -115,7 +125,7 @@ export interface QuotaLedger {
    * - if the idempotency key was granted before (same fingerprint, not expired), returns that
    *   result with `replayed: true` and changes nothing;
    * - if the minute window or any line with a limit would be exceeded, changes no counter, adds
-   *   one refused call to the daily rollup and returns `refused`;
+   *   one refused call to the daily rollup and to the refusals of its reason, and returns `refused`;
    * - otherwise adds every line's amount, counts the call in the minute window, adds cost and one
    *   call to the Interaction record and the daily rollup, stores the idempotency key, and
    *   returns `granted` with the counters' new values.
@@ -132,6 +142,12 @@ export interface QuotaLedger {
    * idempotency key so a retry runs again. Refunding the same charge id twice changes nothing.
    */
   refund(request: ChargeRequest): Promise<void>;
+
+  /**
+   * Records a call refused before it reached the counters (an inactive subscription): one refused
+   * call in the daily rollup and its reason, and a 'refused' usage event. Changes no counter.
+   */
+  recordRefusal(refusal: RefusalRecord): Promise<void>;
 
   /** Moves counters without a limit check (releasing active memories and storage on delete). */
   adjust(lines: readonly { readonly counter: CounterRef; readonly amount: number }[]): Promise<void>;
@@ -176,6 +192,17 @@ export interface RollupRow {
   readonly refunded: number;
 }
 
+/** Refused calls of one day and tuple, by reason ("quota:organization", "rate", "subscription:past_due", …). */
+export interface RefusalRow {
+  readonly day: string;
+  readonly organizationId: string;
+  readonly namespaceId: string | null;
+  readonly apiKeyId: string;
+  readonly operation: string;
+  readonly reason: string;
+  readonly count: number;
+}
+
 /** One entry of the append-only audit log: a granted, refused or refunded charge. */
 export interface UsageEvent {
   readonly chargeId: string;
@@ -187,7 +214,7 @@ export interface UsageEvent {
   readonly type: InteractionType;
   readonly cost: number;
   readonly outcome: 'granted' | 'refused' | 'refunded';
-  /** For refused calls: 'rate' or the refusing counter as "scope:metric". */
+  /** For refused calls, the reason (as in RefusalRow). */
   readonly reason: string | null;
   readonly idempotencyKey: string | null;
 }
@@ -214,6 +241,8 @@ export interface InteractionLog {
   interactions(query: InteractionQuery): Promise<InteractionRecord[]>;
   /** Daily rollup rows of an organization in a day range. */
   rollups(query: RollupQuery): Promise<RollupRow[]>;
+  /** Refused calls by reason, per day and tuple, of an organization in a day range. */
+  refusals(query: RollupQuery): Promise<RefusalRow[]>;
   /** Usage events of an organization in [fromMs, toMs), oldest first (empty where events are off). */
   events(query: { readonly organizationId: string; readonly fromMs: number; readonly toMs: number; readonly limit: number }): Promise<UsageEvent[]>;
 }

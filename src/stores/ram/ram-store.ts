@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/ports.js';
-import type { InteractionRecord, RollupRow, Store, StoredResponse, UsageEvent } from '../contract.js';
+import type { InteractionRecord, RefusalRow, RollupQuery, RollupRow, Store, StoredResponse, UsageEvent } from '../contract.js';
 import { createBatchedLedger } from '../shared/batched-ledger.js';
 import { counterKey, type LedgerWrites, type StoredIdempotency } from '../shared/ledger-batch.js';
 import { createRamDirectory } from './ram-directory.js';
@@ -22,6 +22,7 @@ export function createRamStore(config: RamStoreConfig): Store {
   const refunds = new Set<string>();
   const interactions = new Map<string, InteractionRecord>();
   const rollups = new Map<string, RollupRow>();
+  const refusals = new Map<string, RefusalRow>();
   const events: UsageEvent[] = [];
   const responses = new Map<string, { response: StoredResponse; expiresAtMs: number }>();
   const settings = new Map<string, string>();
@@ -74,6 +75,19 @@ export function createRamStore(config: RamStoreConfig): Store {
         refunded: (existing?.refunded ?? 0) + d.refunded,
       });
     }
+    for (const [key, d] of w.refusals) {
+      const a = d.attribution;
+      const existing = refusals.get(key);
+      refusals.set(key, {
+        day: d.day,
+        organizationId: a.organizationId,
+        namespaceId: a.namespaceId,
+        apiKeyId: a.apiKeyId,
+        operation: a.operation,
+        reason: d.reason,
+        count: (existing?.count ?? 0) + d.count,
+      });
+    }
     for (const d of w.idempotencyDeletes) idempotency.delete(`${d.apiKeyId}\u0000${d.key}`);
     for (const p of w.idempotencyPuts) idempotency.set(`${p.apiKeyId}\u0000${p.key}`, p.value);
     for (const r of w.refundIds) refunds.add(r.id);
@@ -91,6 +105,10 @@ export function createRamStore(config: RamStoreConfig): Store {
   });
 
   const matches = (value: unknown, wanted: unknown) => wanted === undefined || value === wanted;
+  const inDayRange = <T extends { organizationId: string; day: string; namespaceId: string | null; apiKeyId: string }>(rows: T[], q: RollupQuery) =>
+    rows
+      .filter((r) => r.organizationId === q.organizationId && r.day >= q.fromDay && r.day <= q.toDay && matches(r.namespaceId, q.namespaceId) && matches(r.apiKeyId, q.apiKeyId))
+      .sort((a, b) => a.day.localeCompare(b.day));
 
   return {
     name: 'ram',
@@ -98,6 +116,7 @@ export function createRamStore(config: RamStoreConfig): Store {
     ledger: {
       charge: ledger.charge,
       refund: ledger.refund,
+      recordRefusal: ledger.recordRefusal,
       adjust: ledger.adjust,
       readCounters: async (refs) => refs.map((ref) => view.counter(ref)),
     },
@@ -111,17 +130,8 @@ export function createRamStore(config: RamStoreConfig): Store {
             matches(r.year, q.year) &&
             matches(r.month, q.month),
         ),
-      rollups: async (q) =>
-        [...rollups.values()]
-          .filter(
-            (r) =>
-              r.organizationId === q.organizationId &&
-              r.day >= q.fromDay &&
-              r.day <= q.toDay &&
-              matches(r.namespaceId, q.namespaceId) &&
-              matches(r.apiKeyId, q.apiKeyId),
-          )
-          .sort((a, b) => a.day.localeCompare(b.day)),
+      rollups: async (q) => inDayRange([...rollups.values()], q),
+      refusals: async (q) => inDayRange([...refusals.values()], q),
       events: async ({ organizationId, fromMs, toMs, limit }) =>
         events.filter((e) => e.organizationId === organizationId && e.atMs >= fromMs && e.atMs < toMs).slice(0, limit),
     },

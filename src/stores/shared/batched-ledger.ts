@@ -14,7 +14,7 @@ export function createBatchedLedger(options: {
   maxBatch?: number;
   /** Runs `decide` and applies its writes as one atomic unit; returns decide's results. */
   commit: (decide: () => { results: (ChargeResult | null)[]; writes: LedgerWrites }) => (ChargeResult | null)[];
-}): Pick<QuotaLedger, 'charge' | 'refund' | 'adjust'> & { close(): Promise<void> } {
+}): Pick<QuotaLedger, 'charge' | 'refund' | 'adjust' | 'recordRefusal'> & { close(): Promise<void> } {
   const queue = new GroupCommit<BatchJob, ChargeResult | null>(
     (jobs) =>
       options.commit(() => {
@@ -28,6 +28,9 @@ export function createBatchedLedger(options: {
     charge: async (request) => (await queue.submit((batch) => batch.charge(request)))!,
     refund: async (request) => {
       await queue.submit((batch) => (batch.refund(request), null));
+    },
+    recordRefusal: async (refusal) => {
+      await queue.submit((batch) => (batch.recordRefusal(refusal), null));
     },
     adjust: async (lines) => {
       await queue.submit((batch) => {

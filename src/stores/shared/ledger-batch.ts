@@ -6,8 +6,8 @@
  * instead of N. Stores that decide inside the database (Redis Lua, PostgreSQL) implement the same
  * rules from src/core/charge-rules.ts natively.
  */
-import { evaluateSlidingWindow, findRefusingLine, windowStartOf } from '../../core/charge-rules.js';
-import type { Attribution, ChargeRequest, ChargeResult, CounterRef, RateState, UsageEvent } from '../contract.js';
+import { RATE_REFUSAL, evaluateSlidingWindow, findRefusingLine, limitRefusalReason, windowStartOf } from '../../core/charge-rules.js';
+import type { Attribution, ChargeRequest, ChargeResult, CounterRef, RateState, RefusalRecord, UsageEvent } from '../contract.js';
 
 export interface StoredIdempotency {
   readonly fingerprint: string;
@@ -52,11 +52,19 @@ export interface RollupDelta {
   refunded: number;
 }
 
+export interface RefusalDelta {
+  readonly day: string;
+  readonly attribution: Attribution;
+  readonly reason: string;
+  count: number;
+}
+
 export interface LedgerWrites {
   readonly counters: Map<string, CounterDelta>;
   readonly rates: Map<string, RateDelta>;
   readonly interactions: Map<string, InteractionDelta>;
   readonly rollups: Map<string, RollupDelta>;
+  readonly refusals: Map<string, RefusalDelta>;
   readonly idempotencyPuts: { apiKeyId: string; key: string; value: StoredIdempotency }[];
   readonly idempotencyDeletes: { apiKeyId: string; key: string }[];
   readonly events: UsageEvent[];
@@ -101,6 +109,7 @@ export class LedgerBatch {
     rates: new Map(),
     interactions: new Map(),
     rollups: new Map(),
+    refusals: new Map(),
     idempotencyPuts: [],
     idempotencyDeletes: [],
     events: [],
@@ -186,11 +195,26 @@ export class LedgerBatch {
     this.addCounter(ref, amount);
   }
 
+  /** A call refused before the ledger (an inactive subscription): counted and explained, nothing else. */
+  recordRefusal(refusal: RefusalRecord): void {
+    this.countRefusal(refusal, refusal.reason);
+    this.event({ ...refusal, idempotency: null }, 'refused', refusal.reason);
+  }
+
   private refuse(request: ChargeRequest, refusedBy: number | 'rate', used: number[], rate: RateState | null): ChargeResult {
-    this.rollup(request).refused += 1;
     const line = typeof refusedBy === 'number' ? request.lines[refusedBy]! : null;
-    this.event(request, 'refused', line ? `${line.counter.scope}:${line.counter.metric}` : 'rate');
+    const reason = line ? limitRefusalReason(line.counter.scope, line.counter.metric) : RATE_REFUSAL;
+    this.countRefusal(request, reason);
+    this.event(request, 'refused', reason);
     return { outcome: 'refused', refusedBy, used, rate };
+  }
+
+  private countRefusal(call: { day: string; attribution: Attribution }, reason: string): void {
+    this.rollup(call).refused += 1;
+    const key = `${rollupKey(call.day, call.attribution)}\u0000${reason}`;
+    const existing = this.writes.refusals.get(key);
+    if (existing) existing.count += 1;
+    else this.writes.refusals.set(key, { day: call.day, attribution: call.attribution, reason, count: 1 });
   }
 
   private addRecords(request: ChargeRequest, count: number, calls: number): void {
@@ -209,7 +233,7 @@ export class LedgerBatch {
     rollup.calls += calls;
   }
 
-  private rollup(request: ChargeRequest): RollupDelta {
+  private rollup(request: { day: string; attribution: Attribution }): RollupDelta {
     const key = rollupKey(request.day, request.attribution);
     let rollup = this.writes.rollups.get(key);
     if (!rollup) {
@@ -219,7 +243,11 @@ export class LedgerBatch {
     return rollup;
   }
 
-  private event(request: ChargeRequest, outcome: UsageEvent['outcome'], reason: string | null): void {
+  private event(
+    request: Pick<ChargeRequest, 'id' | 'atMs' | 'attribution' | 'cost' | 'idempotency'>,
+    outcome: UsageEvent['outcome'],
+    reason: string | null,
+  ): void {
     if (!this.recordEvents) return;
     const a = request.attribution;
     this.writes.events.push({

@@ -37,6 +37,9 @@ export function createSqliteLedger(db: Database.Database, options: { recordEvent
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO UPDATE SET count = count + excluded.count, calls = calls + excluded.calls,
                                 refused = refused + excluded.refused, refunded = refunded + excluded.refunded`),
+    addRefusal: db.prepare(`
+      INSERT INTO daily_refusals (organization_id, day, namespace_id, api_key_id, operation_type, reason, count) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT DO UPDATE SET count = count + excluded.count`),
     putIdempotency: db.prepare('INSERT OR REPLACE INTO idempotency_keys (api_key_id, key, fingerprint, expires_at, result) VALUES (?, ?, ?, ?, ?)'),
     deleteIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ?'),
     addRefund: db.prepare('INSERT OR IGNORE INTO refunds (charge_id, at) VALUES (?, ?)'),
@@ -82,6 +85,10 @@ export function createSqliteLedger(db: Database.Database, options: { recordEvent
     for (const r of writes.rollups.values()) {
       const a = r.attribution;
       sql.addRollup.run(a.organizationId, r.day, toKey(a.namespaceId), a.apiKeyId, a.operation, a.type, r.count, r.calls, r.refused, r.refunded);
+    }
+    for (const r of writes.refusals.values()) {
+      const a = r.attribution;
+      sql.addRefusal.run(a.organizationId, r.day, toKey(a.namespaceId), a.apiKeyId, a.operation, r.reason, r.count);
     }
     for (const d of writes.idempotencyDeletes) sql.deleteIdempotency.run(d.apiKeyId, d.key);
     for (const p of writes.idempotencyPuts) {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { IdempotencyCache, InteractionLog, Settings } from '../contract.js';
+import type { IdempotencyCache, InteractionLog, RollupQuery, Settings } from '../contract.js';
 import { guarded } from './sqlite-errors.js';
-import { toEvent, toInteraction, toRollup, toKey, type Row } from './sqlite-mapper.js';
+import { toEvent, toInteraction, toKey, toRefusal, toRollup, type Row } from './sqlite-mapper.js';
 
 export function createSqliteLog(db: Database.Database): InteractionLog {
   return {
@@ -21,17 +21,12 @@ export function createSqliteLog(db: Database.Database): InteractionLog {
       return guarded(() => (db.prepare(sql).all(...args) as Row[]).map(toInteraction));
     },
     async rollups(query) {
-      let sql = 'SELECT * FROM daily_rollups WHERE organization_id = ? AND day >= ? AND day <= ?';
-      const args: unknown[] = [query.organizationId, query.fromDay, query.toDay];
-      if (query.namespaceId !== undefined) {
-        sql += ' AND namespace_id = ?';
-        args.push(toKey(query.namespaceId));
-      }
-      if (query.apiKeyId !== undefined) {
-        sql += ' AND api_key_id = ?';
-        args.push(query.apiKeyId);
-      }
-      return guarded(() => (db.prepare(sql + ' ORDER BY day').all(...args) as Row[]).map(toRollup));
+      const { where, args } = dayRange(query);
+      return guarded(() => (db.prepare(`SELECT * FROM daily_rollups WHERE ${where} ORDER BY day`).all(...args) as Row[]).map(toRollup));
+    },
+    async refusals(query) {
+      const { where, args } = dayRange(query);
+      return guarded(() => (db.prepare(`SELECT * FROM daily_refusals WHERE ${where} ORDER BY day`).all(...args) as Row[]).map(toRefusal));
     },
     async events({ organizationId, fromMs, toMs, limit }) {
       return guarded(() =>
@@ -43,6 +38,20 @@ export function createSqliteLog(db: Database.Database): InteractionLog {
       );
     },
   };
+}
+
+function dayRange(query: RollupQuery): { where: string; args: unknown[] } {
+  const clauses = ['organization_id = ?', 'day >= ?', 'day <= ?'];
+  const args: unknown[] = [query.organizationId, query.fromDay, query.toDay];
+  if (query.namespaceId !== undefined) {
+    clauses.push('namespace_id = ?');
+    args.push(toKey(query.namespaceId));
+  }
+  if (query.apiKeyId !== undefined) {
+    clauses.push('api_key_id = ?');
+    args.push(query.apiKeyId);
+  }
+  return { where: clauses.join(' AND '), args };
 }
 
 export function createSqliteSettings(db: Database.Database): Settings {

@@ -2,7 +2,7 @@
 import type { InteractionType } from '../../core/catalogue.js';
 import type { LimitOverrides } from '../../core/plans.js';
 import type { ApiKey, EnvironmentType, Namespace, Organization, Permission, SubscriptionStatus, User, Workspace } from '../../core/tenants.js';
-import type { InteractionRecord, RollupRow, UsageEvent } from '../contract.js';
+import type { InteractionRecord, RefusalRow, RollupRow, UsageEvent } from '../contract.js';
 
 export type Row = Record<string, unknown>;
 
@@ -130,6 +130,18 @@ export function toRollup(row: Row): RollupRow {
     calls: num(row.calls),
     refused: num(row.refused),
     refunded: num(row.refunded),
+  };
+}
+
+export function toRefusal(row: Row): RefusalRow {
+  return {
+    day: String(row.day),
+    organizationId: String(row.organization_id),
+    namespaceId: fromKey(row.namespace_id),
+    apiKeyId: String(row.api_key_id),
+    operation: String(row.operation_type),
+    reason: String(row.reason),
+    count: num(row.count),
   };
 }
 

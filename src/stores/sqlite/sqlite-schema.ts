@@ -123,6 +123,16 @@ export const MIGRATIONS: readonly string[] = [
     refunded INTEGER NOT NULL,
     PRIMARY KEY (organization_id, day, namespace_id, api_key_id, operation_type, type)
   ) WITHOUT ROWID;
+  CREATE TABLE daily_refusals (
+    organization_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    namespace_id TEXT NOT NULL,
+    api_key_id TEXT NOT NULL,
+    operation_type TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (organization_id, day, namespace_id, api_key_id, operation_type, reason)
+  ) WITHOUT ROWID;
   -- Append-only: a refund adds a 'refunded' event for the same charge_id rather than rewriting one.
   CREATE TABLE usage_events (
     seq INTEGER PRIMARY KEY,

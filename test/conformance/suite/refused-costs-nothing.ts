@@ -36,6 +36,31 @@ export function refusedCostsNothingSuite(h: StoreHarness): void {
       expect(await counter(w, 'organization', context.organization.id)).toBe(8);
     });
 
+    it('refusals are kept by reason: quota, rate, resources, and subscriptions refused before the counters', async () => {
+      const w = world();
+      const { context } = await w.tenant({ organization: { rateLimits: { max_mini_interactions_per_month: 4, rate_limit_per_minute: 3, max_active_memories: 1 } } });
+      const day = dayOf(w.clock.now());
+      await w.meter.charge(context, 'add_memory_v1', { resources: { activeMemories: 1, storageBytes: 1 } });
+      await w.meter.charge(context, 'add_memory_v1');
+      await w.meter.charge(context, 'submit_feedback_v1', { resources: { activeMemories: 1, storageBytes: 1 } });
+      // Refused calls do not use up the window: these are its 2nd and 3rd calls, then one too many.
+      await w.meter.charge(context, 'submit_feedback_v1');
+      await w.meter.charge(context, 'submit_feedback_v1');
+      await w.meter.charge(context, 'submit_feedback_v1');
+      const pastDue = await w.tenant({ organization: { subscription: { status: 'past_due' } } });
+      await w.meter.charge(pastDue.context, 'search_v1');
+      const reasons = async (organizationId: string) =>
+        Object.fromEntries((await w.store.log.refusals({ organizationId, fromDay: day, toDay: day })).map((r) => [`${r.operation} ${r.reason}`, r.count]));
+      expect(await reasons(context.organization.id)).toEqual({
+        'add_memory_v1 quota:organization': 1,
+        'submit_feedback_v1 active_memories:organization': 1,
+        'submit_feedback_v1 rate': 1,
+      });
+      expect(await reasons(pastDue.context.organization.id)).toEqual({ 'search_v1 subscription:past_due': 1 });
+      const [rollup] = await w.store.log.rollups({ organizationId: pastDue.context.organization.id, fromDay: day, toDay: day });
+      expect(rollup).toMatchObject({ operation: 'search_v1', count: 0, calls: 0, refused: 1 });
+    });
+
     it('events record refusals with their reason where the store keeps events', async () => {
       const w = world();
       if (!w.store.capabilities.events) {
@@ -48,7 +73,7 @@ export function refusedCostsNothingSuite(h: StoreHarness): void {
       const events = await w.store.log.events({ organizationId: context.organization.id, fromMs: 0, toMs: w.clock.now() + 1, limit: 10 });
       expect(events.map((e) => [e.outcome, e.reason, e.cost])).toEqual([
         ['granted', null, 4],
-        ['refused', 'organization:mini', 4],
+        ['refused', 'quota:organization', 4],
       ]);
     });
   });
