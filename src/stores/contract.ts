@@ -7,11 +7,9 @@ import type { InteractionType } from '../core/catalogue.js';
 import type { LimitOverrides } from '../core/plans.js';
 import type {
   ApiKey,
-  ApiKeyCap,
   EnvironmentType,
   Namespace,
   Organization,
-  Permission,
   Subscription,
   User,
   Workspace,
@@ -287,20 +285,8 @@ export interface NamespacePatch {
   readonly rateLimits?: LimitOverrides;
 }
 
-export interface NewApiKey {
-  readonly id: string;
-  readonly kind: ApiKey['kind'];
-  readonly organizationId: string;
-  readonly namespaceId: string | null;
-  readonly userId: string | null;
-  readonly name: string;
-  readonly prefix: string;
-  readonly hash: string;
-  readonly permissions: readonly Permission[];
-  readonly monthlyCap: ApiKeyCap;
-  readonly createdAt: number;
-  readonly expiresAt: number | null;
-}
+/** A key as created: everything but what only its use and revocation set. */
+export type NewApiKey = Omit<ApiKey, 'lastUsedAt' | 'revokedAt'>;
 
 export interface Page<T> {
   readonly items: T[];

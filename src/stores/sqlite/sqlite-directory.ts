@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
-import type { Organization } from '../../core/tenants.js';
 import type { TenantChange, TenantDirectory } from '../contract.js';
+import { applyNamespacePatch, applyOrganizationPatch, newOrganizationRecord } from '../shared/tenant-records.js';
 import { guarded } from './sqlite-errors.js';
 import { organizationColumns, toApiKey, toNamespace, toOrganization, toUser, toWorkspace, type Row } from './sqlite-mapper.js';
 
@@ -65,17 +65,7 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
   return {
     async createOrganization(input) {
       tx(() => {
-        const org: Organization = {
-          id: input.id,
-          name: input.name,
-          subscription: input.subscription,
-          rateLimits: input.rateLimits,
-          defaultNamespaceId: null,
-          workspaceId: input.workspace.id,
-          companyId: input.companyId,
-          ownerUserId: input.owner.id,
-          createdAt: input.createdAt,
-        };
+        const org = newOrganizationRecord(input);
         const cols = { ...organizationColumns(org), updated_at: input.createdAt };
         const names = Object.keys(cols);
         db.prepare(`INSERT INTO organizations (${names.join(', ')}) VALUES (${names.map((n) => '@' + n).join(', ')})`).run(cols);
@@ -94,13 +84,7 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
       mutate(() => {
         const current = getOrganization(id);
         if (!current) throw notFound('organization', id);
-        const next: Organization = {
-          ...current,
-          name: patch.name ?? current.name,
-          subscription: { ...current.subscription, ...patch.subscription },
-          rateLimits: patch.rateLimits ?? current.rateLimits,
-          defaultNamespaceId: patch.defaultNamespaceId === undefined ? current.defaultNamespaceId : patch.defaultNamespaceId,
-        };
+        const next = applyOrganizationPatch(current, patch);
         const cols = { ...organizationColumns(next), updated_at: clock.now() };
         const names = Object.keys(cols).filter((n) => n !== 'id' && n !== 'created_at');
         db.prepare(`UPDATE organizations SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`).run(cols);
@@ -137,12 +121,13 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
       mutate(() => {
         const current = getNamespace(id);
         if (!current) throw notFound('namespace', id);
+        const next = applyNamespacePatch(current, patch, clock.now());
         db.prepare('UPDATE namespaces SET name = ?, environment_type = ?, is_active = ?, rate_limits = ?, updated_at = ? WHERE id = ?').run(
-          patch.name ?? current.name,
-          patch.environmentType ?? current.environmentType,
-          (patch.isActive ?? current.isActive) ? 1 : 0,
-          JSON.stringify(patch.rateLimits ?? current.rateLimits),
-          clock.now(),
+          next.name,
+          next.environmentType,
+          next.isActive ? 1 : 0,
+          JSON.stringify(next.rateLimits),
+          next.updatedAt,
           id,
         );
         logChange({ kind: 'namespace', id, organizationId: current.organizationId });
