@@ -1,4 +1,4 @@
-import { PARSE_DEFAULTS, type ParseConnection, type ParseFetch } from './parse-config.js';
+import { PARSE_DEFAULTS, type ParseConnection, type ParseFetch, type ParseResponse } from './parse-config.js';
 import { ParseRequestError, translateParseError } from './parse-errors.js';
 
 /** An object as Parse's REST API returns it. */
@@ -49,13 +49,28 @@ export function createParseClient(connection: ParseConnection): ParseClient {
     'Content-Type': 'application/json',
   };
 
-  const raw = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await doFetch(`${base}/${path}`, {
+  const send = (method: string, path: string, body?: unknown) =>
+    doFetch(`${base}/${path}`, {
       method,
       headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(timeoutMs),
     });
+
+  const raw = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    let response: ParseResponse;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await send(method, path, body);
+        break;
+      } catch (error) {
+        // A kept-alive connection the server closed as it was reused (ECONNRESET, "other side
+        // closed") fails before Parse sees anything; a read is safe to send again. Writes are not
+        // retried here: the shipping protocol reads back what happened instead.
+        const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        if (method !== 'GET' || timedOut || attempt >= 3) throw error;
+      }
+    }
     const text = await response.text();
     let parsed: unknown = null;
     try {

@@ -68,7 +68,9 @@ interface Target {
   readonly exists: boolean;
 }
 
-const MAX_ATTEMPTS = 4;
+// Contending shippers abort each other (and PostgreSQL breaks a lock cycle between two batches
+// after deadlock_timeout, 1 s): a few attempts with growing pauses settle it.
+const MAX_ATTEMPTS = 6;
 const PARALLEL_GROUPS = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -201,10 +203,17 @@ export function createInteractionWriter(deps: {
     let pending = items;
     let lastError: unknown = null;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      await loadStates(states, pending);
-      pending = pendingOf(states, pending).filter((i) => states.has(i.chain) || i.record.count !== 0 || i.record.calls !== 0);
-      if (pending.length === 0) return;
-      const targets = await loadTargets(pending.filter((i) => !states.has(i.chain)));
+      if (attempt > 0) await sleep(20 * 2 ** attempt + Math.random() * 50);
+      let targets: Map<string, Target>;
+      try {
+        await loadStates(states, pending);
+        pending = pendingOf(states, pending).filter((i) => states.has(i.chain) || i.record.count !== 0 || i.record.calls !== 0);
+        if (pending.length === 0) return;
+        targets = await loadTargets(pending.filter((i) => !states.has(i.chain)));
+      } catch (error) {
+        lastError = error;
+        continue;
+      }
       // After a failed attempt, smaller groups: one contended tuple then aborts less with it.
       const size = Math.max(1, Math.floor(deps.batchSize / 2 ** attempt));
       const groups: Item[][] = [];
@@ -230,7 +239,6 @@ export function createInteractionWriter(deps: {
       }
       pending = failed;
       if (pending.length === 0) return;
-      await sleep(20 * 2 ** attempt + Math.random() * 50);
     }
     for (const item of pending) mark(item.tuple);
     const error = translateParseError(lastError, 'POST batch');
