@@ -1,9 +1,11 @@
 /** npm run bench [-- name…]: runs the benchmarks and rewrites their sections of bench/README.md. */
 import { benchChargeSqlite } from './charge-sqlite.js';
 import { writeSection } from './lib/readme.js';
+import { benchRecordParse } from './record-parse.js';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   'charge-sqlite': benchChargeSqlite,
+  'record-parse': benchRecordParse,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
