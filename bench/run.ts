@@ -2,10 +2,12 @@
 import { benchChargeSqlite } from './charge-sqlite.js';
 import { benchHttpMetered } from './http-metered.js';
 import { writeSection } from './lib/readme.js';
+import { benchRecordParse } from './record-parse.js';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   'charge-sqlite': benchChargeSqlite,
   'http-metered': benchHttpMetered,
+  'record-parse': benchRecordParse,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

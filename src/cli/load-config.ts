@@ -54,6 +54,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('store.parse.serverUrl', env.PARSE_SERVER_URL);
   set('store.parse.appId', env.PARSE_APP_ID);
   set('store.parse.masterKey', env.PARSE_MASTER_KEY);
+  set('store.parse.base', env.TOLLGATE_PARSE_BASE);
   set('adminKey', env.TOLLGATE_ADMIN_KEY);
   set('keySecret', env.TOLLGATE_KEY_SECRET);
   set('metering.failOpen', boolean(env.TOLLGATE_FAIL_OPEN));

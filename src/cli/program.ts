@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 import type { CliIo } from './cli-context.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerKeyCommands } from './commands/key.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerNamespaceCommands } from './commands/namespace.js';
 import { registerOrganizationCommands } from './commands/org.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerParseCommands } from './commands/parse.js';
 import { registerUsageCommand } from './commands/usage.js';
 
 export function createProgram(io: CliIo): Command {
@@ -21,5 +23,7 @@ export function createProgram(io: CliIo): Command {
   registerKeyCommands(program, io);
   registerUsageCommand(program, io);
   registerMigrateCommand(program, io);
+  registerExportCommand(program, io);
+  registerParseCommands(program, io);
   return program;
 }

@@ -6,6 +6,7 @@ import { silentLogger } from '../core/ports.js';
 import { createMeter, type Meter } from '../metering/index.js';
 import { systemClock } from '../metering/system-clock.js';
 import type { Store } from '../stores/contract.js';
+import { createParseStore } from '../stores/parse/index.js';
 import { createRamStore } from '../stores/ram/index.js';
 import { createSqliteStore } from '../stores/sqlite/index.js';
 import { createTenancy, type Tenancy } from '../tenancy/index.js';
@@ -21,13 +22,18 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openStore(config: Config, clock: Clock): Promise<Store> {
+export async function openStore(config: Config, clock: Clock, logger: Logger = silentLogger): Promise<Store> {
   const events = config.metering.events;
   switch (config.store.kind) {
     case 'sqlite':
       return createSqliteStore({ path: config.store.sqlitePath, clock, events });
     case 'ram':
       return createRamStore({ clock, events: events.enabled });
+    case 'parse': {
+      const parse = config.store.parse!;
+      const base = await openStore({ ...config, store: { ...config.store, kind: parse.base } }, clock, logger);
+      return createParseStore({ serverUrl: parse.serverUrl, appId: parse.appId, masterKey: parse.masterKey, base, clock, logger });
+    }
     default:
       throw new TollgateError('CONFIG_INVALID', { message: `The ${config.store.kind} store is not available in this build.` });
   }
@@ -36,7 +42,7 @@ export async function openStore(config: Config, clock: Clock): Promise<Store> {
 export async function openRuntime(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const store = await openStore(config, clock);
+  const store = await openStore(config, clock, logger);
   const catalogue = createCatalogue(config.operations);
   const meter = createMeter({ store, plans: config.plans, catalogue, keySecret: config.keySecret, clock, logger, metering: config.metering });
   const tenancy = createTenancy({ directory: store.directory, plans: config.plans, keySecret: config.keySecret, clock });

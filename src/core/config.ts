@@ -5,6 +5,8 @@ import { describe, isRecord, type Problems } from './validation.js';
 
 export const STORE_KINDS = ['sqlite', 'postgres', 'redis', 'parse', 'ram'] as const;
 export type StoreKind = (typeof STORE_KINDS)[number];
+export const BASE_STORE_KINDS = ['sqlite', 'postgres', 'redis'] as const;
+export type BaseStoreKind = (typeof BASE_STORE_KINDS)[number];
 
 export interface MeteringConfig {
   /** Serve calls uncounted when the usage store cannot be reached (instead of 503). */
@@ -28,7 +30,8 @@ export interface Config {
     readonly sqlitePath: string;
     readonly databaseUrl: string | null;
     readonly redisUrl: string | null;
-    readonly parse: { readonly serverUrl: string; readonly appId: string; readonly masterKey: string } | null;
+    /** With the parse store: where Parse Server is, and which store decides quota under it. */
+    readonly parse: { readonly serverUrl: string; readonly appId: string; readonly masterKey: string; readonly base: BaseStoreKind } | null;
   };
   /** Secret of the keyed hash API keys are stored under. */
   readonly keySecret: string;
@@ -68,7 +71,8 @@ export function parseConfig(input: unknown): Config {
   let parse: Config['store']['parse'] = null;
   if (isRecord(storeInput.parse)) {
     const p = new Reader(storeInput.parse, problems, 'store.parse');
-    parse = { serverUrl: p.string('serverUrl'), appId: p.string('appId'), masterKey: p.string('masterKey') };
+    parse = { serverUrl: p.string('serverUrl'), appId: p.string('appId'), masterKey: p.string('masterKey'), base: p.oneOf('base', BASE_STORE_KINDS, 'sqlite') };
+    if (parse.base !== 'sqlite' && !databaseUrl) problems.push(`store.databaseUrl: required for the parse store's ${parse.base} base (DATABASE_URL)`);
   } else if (kind === 'parse') problems.push('store.parse: required for the parse store (serverUrl, appId, masterKey)');
 
   const meteringInput = isRecord(input.metering) ? input.metering : {};

@@ -1,28 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/load-config.js';
 import { openRuntime } from '../../src/cli/runtime.js';
+import { tollgateCli } from '../support/cli.js';
 
-const exec = promisify(execFile);
-const BIN = fileURLToPath(new URL('../../bin/tollgate.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const env = { ...process.env, TOLLGATE_DATA: join(dir, 'cli.db'), TOLLGATE_CONFIG: '' };
-async function tollgate(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { env, cwd: dir });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
-}
+const tollgate = tollgateCli(env, dir);
 const json = async (...args: string[]) => JSON.parse((await tollgate(...args, '--json')).stdout);
 
 describe('tollgate CLI on a SQLite file', () => {

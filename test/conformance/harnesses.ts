@@ -1,10 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { postgresUnavailable, startParseDevServer, type ParseDevServer } from '../../parse/start-dev-server.js';
 import type { Clock } from '../../src/core/ports.js';
 import type { Store } from '../../src/stores/contract.js';
+import { createParseClient } from '../../src/stores/parse/parse-client.js';
+import { createParseStore } from '../../src/stores/parse/index.js';
+import { setupParseSchema } from '../../src/stores/parse/parse-schema.js';
 import { createRamStore } from '../../src/stores/ram/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
+import { TEST_KEY_SECRET } from '../support/world.js';
 
 /** One store implementation under the conformance suite. */
 export interface StoreHarness {
@@ -32,7 +37,24 @@ function sqliteHarness(): StoreHarness {
   };
 }
 
-const ALL: Record<string, () => StoreHarness> = { ram: ramHarness, sqlite: sqliteHarness };
+/** A real Parse Server 9.10 on its own PostgreSQL database; quota in an in-process base store. */
+function parseHarness(): StoreHarness {
+  let server: ParseDevServer | null = null;
+  return {
+    name: 'parse',
+    async unavailable() {
+      const reason = await postgresUnavailable();
+      if (reason) return reason;
+      server = await startParseDevServer({ keySecret: TEST_KEY_SECRET });
+      await setupParseSchema(createParseClient(server));
+      return null;
+    },
+    create: (clock) => createParseStore({ ...server!, base: createRamStore({ clock }), clock, reconcileOnStart: false }),
+    cleanup: async () => server?.stop(),
+  };
+}
+
+const ALL: Record<string, () => StoreHarness> = { ram: ramHarness, sqlite: sqliteHarness, parse: parseHarness };
 
 /** The harnesses to run: all, or those named in STORES (e.g. STORES=sqlite,redis). */
 export function selectedHarnesses(env: NodeJS.ProcessEnv = process.env): StoreHarness[] {

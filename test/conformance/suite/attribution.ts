@@ -3,7 +3,7 @@ import type { InteractionRecord } from '../../../src/stores/contract.js';
 import type { StoreHarness } from '../harnesses.js';
 import { useWorld } from './context.js';
 
-const OPERATIONS = [
+export const OPERATIONS = [
   ['add_memory_v1', 4],
   ['search_v1', 1],
   ['get_memory_v1', 1],

@@ -31,11 +31,18 @@ export interface TestServer {
 }
 
 /** The real server (Fastify app, metering, SQLite store on a temporary file), driven with inject(). */
-export async function startServer(options: { metering?: Partial<MeteringConfig>; wrapStore?: (store: Store) => Store; clock?: ManualClock } = {}): Promise<TestServer> {
+export async function startServer(
+  options: {
+    metering?: Partial<MeteringConfig>;
+    /** Wraps the SQLite store (fault injection, or another store composed over it). */
+    wrapStore?: (store: Store) => Store | Promise<Store>;
+    clock?: ManualClock;
+  } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-http-'));
   const clock = options.clock ?? manualClock();
   const sqlite = createSqliteStore({ path: join(dir, 'http.db'), clock });
-  const store = options.wrapStore ? options.wrapStore(sqlite) : sqlite;
+  const store = options.wrapStore ? await options.wrapStore(sqlite) : sqlite;
   const plans = loadDefaultPlans();
   const metering = { ...DEFAULT_METERING, ...options.metering };
   const meter = createMeter({ store, plans, catalogue: createCatalogue(), keySecret: TEST_KEY_SECRET, clock, metering });
