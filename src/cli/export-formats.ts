@@ -1,19 +1,67 @@
 import { toExtendedJson, toParseMongoDocument } from '../stores/parse/parse-mapper.js';
 import type { InteractionRecord } from '../stores/contract.js';
 
-/** How `tollgate export` writes Interaction records; a new format is one more entry. */
+export type ExportRow = Record<string, string | number | boolean | null>;
+
+/** Writes rows as they come, so an export of millions never sits in memory whole. */
+export interface ExportWriter {
+  write(rows: readonly ExportRow[]): void;
+  end(): void;
+}
+
+/** How `tollgate export` writes its rows; a new format is one more entry. */
 export interface ExportFormat {
   readonly description: string;
-  render(records: readonly InteractionRecord[]): string;
+  /** Only Interaction records have a MongoDB form. */
+  readonly recordsOnly?: boolean;
+  open(columns: readonly string[], out: (text: string) => void): ExportWriter;
 }
 
 export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = {
   json: {
-    description: 'a JSON array of Interaction records (Tollgate field names, epoch-ms dates)',
-    render: (records) => JSON.stringify(records, null, 2),
+    description: 'a JSON array of objects',
+    open(_columns, out) {
+      let first = true;
+      out('[');
+      return {
+        write(rows) {
+          for (const row of rows) {
+            out(`${first ? '\n' : ',\n'}  ${JSON.stringify(row)}`);
+            first = false;
+          }
+        },
+        end: () => out(first ? ']\n' : '\n]\n'),
+      };
+    },
+  },
+  csv: {
+    description: 'comma-separated values with a header line (RFC 4180 quoting)',
+    open(columns, out) {
+      out(columns.map(csvField).join(',') + '\r\n');
+      return {
+        write(rows) {
+          out(rows.map((row) => columns.map((c) => csvField(row[c] ?? null)).join(',') + '\r\n').join(''));
+        },
+        end() {},
+      };
+    },
   },
   'parse-mongo': {
-    description: "one MongoDB document per line, as Parse Server stores Interaction in MongoDB (for mongoimport --collection Interaction)",
-    render: (records) => records.map((r) => toExtendedJson(toParseMongoDocument(r))).join('\n'),
+    description: 'one MongoDB document per line, as Parse Server stores Interaction in MongoDB (for mongoimport --collection Interaction)',
+    recordsOnly: true,
+    open(_columns, out) {
+      return {
+        write(rows) {
+          for (const row of rows) out(toExtendedJson(toParseMongoDocument(row as unknown as InteractionRecord)) + '\n');
+        },
+        end() {},
+      };
+    },
   },
 };
+
+function csvField(value: string | number | boolean | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}

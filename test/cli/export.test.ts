@@ -56,8 +56,51 @@ describe('tollgate export', () => {
   it('refuses an unknown format and a malformed month with a clear message', async () => {
     const format = await tollgate('export', '--org', 'org_x', '--from', '2026-11', '--format', 'xml');
     expect(format.code).toBe(1);
-    expect(format.stderr).toMatch(/--format must be one of json, parse-mongo/);
+    expect(format.stderr).toMatch(/--format must be one of json, csv, parse-mongo/);
     const month = await tollgate('export', '--org', 'org_x', '--from', 'Nov');
     expect(month.stderr).toMatch(/--from must look like 2026-11/);
+    const day = await tollgate('export', '--org', 'org_x', '--from', '2026-02-30');
+    expect(day.stderr).toMatch(/--from must look like/);
+    const by = await tollgate('export', '--org', 'org_x', '--from', '2026-11', '--by', 'colour');
+    expect(by.stderr).toMatch(/--by must be one of operation_type, namespace, api_key, day, type, got "colour"/);
+    const mongoGrouped = await tollgate('export', '--org', 'org_x', '--from', '2026-11', '--by', 'day', '--format', 'parse-mongo');
+    expect(mongoGrouped.stderr).toMatch(/writes Interaction records only/);
+  });
+
+  it('writes grouped usage and usage events as CSV or JSON, with a progress bar', async () => {
+    const runtime = await openRuntime(loadConfig({ env }));
+    const org = await runtime.tenancy.createOrganization({ name: 'Hooli, "Inc"', planTier: 'starter' });
+    const ns = await runtime.tenancy.createNamespace(org.id, { name: 'production' });
+    const issued = await runtime.tenancy.issueNamespaceKey(ns.id, { name: 'backend' });
+    const auth = await runtime.meter.authenticate(issued.key);
+    if (!auth.ok) throw auth.error;
+    for (const op of ['add_memory_v1', 'search_v1', 'search_v1', 'get_sync_tiers']) expect((await runtime.meter.charge(auth.value, op)).allowed).toBe(true);
+    await runtime.close();
+    const today = new Date().toISOString().slice(0, 10);
+
+    const byOperation = await tollgate('export', '--org', org.id, '--from', today, '--by', 'operation_type', '--format', 'csv');
+    expect(byOperation.code, byOperation.stderr).toBe(0);
+    expect(byOperation.stdout.trim().split('\r\n')).toEqual([
+      'operation_type,interactions,calls,refused',
+      'add_memory_v1,4,1,0',
+      'get_sync_tiers,3,1,0',
+      'search_v1,2,2,0',
+    ]);
+    const byDay = JSON.parse((await tollgate('export', '--org', org.id, '--from', today.slice(0, 7), '--by', 'day')).stdout);
+    expect(byDay).toEqual([{ day: today, interactions: 9, calls: 4, refused: 0 }]);
+
+    const out = join(dir, 'events.csv');
+    const events = await tollgate('export', '--org', org.id, '--from', today, '--events', '--format', 'csv', '--out', out, '--progress');
+    expect(events.code, events.stderr).toBe(0);
+    expect(events.stderr).toMatch(/export \[.*\] 1\/1 days \| 4 rows/);
+    expect(events.stderr).toMatch(/wrote 4 rows/);
+    const lines = readFileSync(out, 'utf8').trim().split('\r\n');
+    expect(lines[0]).toBe('chargeId,atMs,organizationId,namespaceId,apiKeyId,operation,type,cost,outcome,reason,idempotencyKey');
+    expect(lines.slice(1).map((l) => l.split(',').slice(5, 9).join(' '))).toEqual([
+      'add_memory_v1 mini 4 granted',
+      'search_v1 mini 1 granted',
+      'search_v1 mini 1 granted',
+      'get_sync_tiers mini 3 granted',
+    ]);
   });
 });
