@@ -58,7 +58,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger: Logger = app.log;
   const metrics = createHttpMetrics();
   const memory = createMemoryService({ memories: deps.store.memories, feedback: deps.store.feedback, clock: deps.clock, newId, maxContentBytes: deps.maxContentBytes });
-  const reports = createUsageReports({ log: deps.store.log, plans: deps.meter.plans, clock: deps.clock });
+  const reports = createUsageReports({ log: deps.store.log, directory: deps.store.directory, plans: deps.meter.plans, clock: deps.clock });
 
   await app.register(swagger, { openapi: OPENAPI as Parameters<typeof swagger>[1] extends infer O ? (O extends { openapi?: infer D } ? D : never) : never });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { createCatalogue } from '../../../src/core/catalogue.js';
+import { createCatalogue, type OperationOverride } from '../../../src/core/catalogue.js';
 import { DEFAULT_METERING, type MeteringConfig } from '../../../src/core/config.js';
 import { buildApp } from '../../../src/http/app.js';
 import { createMeter } from '../../../src/metering/index.js';
@@ -31,14 +31,16 @@ export interface TestServer {
 }
 
 /** The real server (Fastify app, metering, SQLite store on a temporary file), driven with inject(). */
-export async function startServer(options: { metering?: Partial<MeteringConfig>; wrapStore?: (store: Store) => Store; clock?: ManualClock } = {}): Promise<TestServer> {
+export async function startServer(
+  options: { metering?: Partial<MeteringConfig>; wrapStore?: (store: Store) => Store; clock?: ManualClock; operations?: Record<string, OperationOverride> } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-http-'));
   const clock = options.clock ?? manualClock();
   const sqlite = createSqliteStore({ path: join(dir, 'http.db'), clock });
   const store = options.wrapStore ? options.wrapStore(sqlite) : sqlite;
   const plans = loadDefaultPlans();
   const metering = { ...DEFAULT_METERING, ...options.metering };
-  const meter = createMeter({ store, plans, catalogue: createCatalogue(), keySecret: TEST_KEY_SECRET, clock, metering });
+  const meter = createMeter({ store, plans, catalogue: createCatalogue(options.operations), keySecret: TEST_KEY_SECRET, clock, metering });
   const tenancy = createTenancy({ directory: store.directory, plans, keySecret: TEST_KEY_SECRET, clock });
   const adminKeys = createAdminKeys({ settings: store.settings, keySecret: TEST_KEY_SECRET, configured: ADMIN_KEY });
   const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000 });
