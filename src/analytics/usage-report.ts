@@ -18,6 +18,9 @@ export interface UsageReportRequest {
   readonly month?: { readonly year: number; readonly month: number } | null;
 }
 
+/** What a report covers: the whole organization, one namespace, or one key. */
+export type UsageScope = 'organization' | 'namespace' | 'api_key';
+
 const groupJson = (name: string) => (g: UsageGroup) => ({ [name]: g.key || null, interactions: g.count, calls: g.calls, refused: g.refused });
 
 /**
@@ -52,7 +55,7 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
         },
         now,
       );
-      const scope = apiKey ? 'api_key' : namespace ? 'namespace' : 'organization';
+      const scope: UsageScope = apiKey ? 'api_key' : namespace ? 'namespace' : 'organization';
       const limitFor = (type: InteractionType): number | null => {
         if (!limits.ok) return null;
         const l = limits.value.monthly[type];
@@ -69,6 +72,7 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
       };
       return {
         organization_id: org.id,
+        organization_name: org.name,
         scope,
         namespace_id: namespace?.id ?? null,
         api_key_id: apiKey?.id ?? null,

@@ -54,7 +54,7 @@ describe('GET /v1/usage: the sections the dashboard shows', () => {
     await expect.poll(async () => (await usage(keys.org.key)).api_keys.every((k: any) => k.last_used_at !== null), { timeout: 5_000 }).toBe(true);
     const r = await usage(keys.org.key);
     // The fields that were there before stay as they were.
-    expect(r).toMatchObject({ scope: 'organization', period: { key: '2026-11' }, plan: { tier: 'starter' }, refused: 1 });
+    expect(r).toMatchObject({ organization_name: 'Initech', scope: 'organization', period: { key: '2026-11' }, plan: { tier: 'starter' }, refused: 1 });
     expect(r.interactions).toEqual({ mini: { used: 32, calls: 8, limit: 50_000, remaining: 49_968 }, premium: { used: 3, calls: 3, limit: 500, remaining: 497 } });
 
     expect(r.limits).toEqual({ mini: { organization: 50_000, namespace: null, api_key: null }, premium: { organization: 500, namespace: null, api_key: null } });
