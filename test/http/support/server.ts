@@ -32,7 +32,7 @@ export interface TestServer {
 
 /** The real server (Fastify app, metering, SQLite store on a temporary file), driven with inject(). */
 export async function startServer(
-  options: { metering?: Partial<MeteringConfig>; wrapStore?: (store: Store) => Store; clock?: ManualClock; operations?: Record<string, OperationOverride> } = {},
+  options: { metering?: Partial<MeteringConfig>; wrapStore?: (store: Store) => Store; clock?: ManualClock; operations?: Record<string, OperationOverride>; dashboardRoot?: string } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-http-'));
   const clock = options.clock ?? manualClock();
@@ -43,7 +43,7 @@ export async function startServer(
   const meter = createMeter({ store, plans, catalogue: createCatalogue(options.operations), keySecret: TEST_KEY_SECRET, clock, metering });
   const tenancy = createTenancy({ directory: store.directory, plans, keySecret: TEST_KEY_SECRET, clock });
   const adminKeys = createAdminKeys({ settings: store.settings, keySecret: TEST_KEY_SECRET, configured: ADMIN_KEY });
-  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000 });
+  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000, ...(options.dashboardRoot ? { dashboardRoot: options.dashboardRoot } : {}) });
 
   const call: TestServer['call'] = async ({ key, admin, body, headers, ...rest }) => {
     const response = await app.inject({
