@@ -1,11 +1,13 @@
 /** npm run bench [-- name…]: runs the benchmarks and rewrites their sections of bench/README.md. */
 import { benchChargeSqlite } from './charge-sqlite.js';
+import { benchDashboardPaint } from './dashboard-paint.js';
 import { benchHttpMetered } from './http-metered.js';
 import { writeSection } from './lib/readme.js';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   'charge-sqlite': benchChargeSqlite,
   'http-metered': benchHttpMetered,
+  'dashboard-paint': benchDashboardPaint,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
