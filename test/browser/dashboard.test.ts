@@ -173,6 +173,10 @@ describe.skipIf(!hasChromium && !inCi)('the usage dashboard in Chromium', () => 
     expect(await page.isDisabled('#filter-namespace')).toBe(true);
     expect((await limitBars(page)).map((b) => [b.id, b.level, b.colour])).toEqual([[seeded.namespaces.eu, 'critical', COLOURS.critical]]);
     await shot('5-namespace-key-eu');
+    // On a phone: the same page in one column.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot('5b-namespace-key-eu-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('the admin key: picks an organization and sees the report of /admin/organizations/:id/usage', async () => {
