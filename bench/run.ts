@@ -1,5 +1,6 @@
 /** npm run bench [-- name…]: runs the benchmarks and rewrites their sections of bench/README.md. */
 import { benchChargeSqlite } from './charge-sqlite.js';
+import { benchDashboardPaint } from './dashboard-paint.js';
 import { benchHttpMetered } from './http-metered.js';
 import { writeSection } from './lib/readme.js';
 import { benchRecordParse } from './record-parse.js';
@@ -8,6 +9,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'charge-sqlite': benchChargeSqlite,
   'http-metered': benchHttpMetered,
   'record-parse': benchRecordParse,
+  'dashboard-paint': benchDashboardPaint,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -1,4 +1,4 @@
-export { summarizeUsage, groupRows, USAGE_DIMENSIONS } from './usage-summary.js';
-export type { UsageDimension, UsageGroup, UsageQuery, UsageSummary } from './usage-summary.js';
+export { summarizeUsage, groupRows, groupRowsByType, TYPED_DIMENSIONS, USAGE_DIMENSIONS } from './usage-summary.js';
+export type { TypedDimension, TypedUsageGroup, UsageDimension, UsageGroup, UsageQuery, UsageSummary } from './usage-summary.js';
 export { createUsageReports } from './usage-report.js';
-export type { UsageReport, UsageReportRequest, UsageReports } from './usage-report.js';
+export type { UsageReport, UsageReportRequest, UsageReports, UsageScope } from './usage-report.js';

@@ -5,6 +5,8 @@ import type { Plans } from '../core/plans.js';
 import type { Clock } from '../core/ports.js';
 import { NO_CAP, type ApiKey, type Namespace, type Organization } from '../core/tenants.js';
 import type { InteractionLog } from '../stores/contract.js';
+import { dailySeries } from './usage-daily.js';
+import { apiKeySection, namespaceSection, type ScopeDirectory } from './usage-scopes.js';
 import { summarizeUsage, type UsageGroup } from './usage-summary.js';
 
 export interface UsageReportRequest {
@@ -16,13 +18,16 @@ export interface UsageReportRequest {
   readonly month?: { readonly year: number; readonly month: number } | null;
 }
 
+/** What a report covers: the whole organization, one namespace, or one key. */
+export type UsageScope = 'organization' | 'namespace' | 'api_key';
+
 const groupJson = (name: string) => (g: UsageGroup) => ({ [name]: g.key || null, interactions: g.count, calls: g.calls, refused: g.refused });
 
 /**
  * The usage of an organization (or one of its namespaces or keys) in a period, with the limits
  * that apply to that scope — the body of GET /v1/usage and the figures the dashboard shows.
  */
-export function createUsageReports(deps: { log: InteractionLog; plans: Plans; clock: Clock }) {
+export function createUsageReports(deps: { log: InteractionLog; directory: ScopeDirectory; plans: Plans; clock: Clock }) {
   return {
     async report(request: UsageReportRequest) {
       const { organization: org, namespace = null, apiKey = null } = request;
@@ -35,6 +40,11 @@ export function createUsageReports(deps: { log: InteractionLog; plans: Plans; cl
         ...(namespace ? { namespaceId: namespace.id } : {}),
         ...(apiKey ? { apiKeyId: apiKey.id } : {}),
       });
+      const view = { organizationId: org.id, namespace, apiKey };
+      const [namespaces, apiKeys] = await Promise.all([
+        namespaceSection(deps.directory, view, summary.typedGroups.namespace),
+        apiKeySection(deps.directory, view, summary.typedGroups.api_key),
+      ]);
       const limits = resolveLimits(
         deps.plans,
         {
@@ -45,11 +55,15 @@ export function createUsageReports(deps: { log: InteractionLog; plans: Plans; cl
         },
         now,
       );
-      const scope = apiKey ? 'api_key' : namespace ? 'namespace' : 'organization';
+      const scope: UsageScope = apiKey ? 'api_key' : namespace ? 'namespace' : 'organization';
       const limitFor = (type: InteractionType): number | null => {
         if (!limits.ok) return null;
         const l = limits.value.monthly[type];
         return tightest({ organization: l.organization, namespace: scope === 'organization' ? null : l.namespace, apiKey: scope === 'api_key' ? l.apiKey : null });
+      };
+      const scopeLimits = (type: InteractionType) => {
+        const l = limits.ok ? limits.value.monthly[type] : null;
+        return { organization: l?.organization ?? null, namespace: namespace ? (l?.namespace ?? null) : null, api_key: apiKey ? (l?.apiKey ?? null) : null };
       };
       const interactions = (type: InteractionType) => {
         const used = summary.totals[type].count;
@@ -58,6 +72,7 @@ export function createUsageReports(deps: { log: InteractionLog; plans: Plans; cl
       };
       return {
         organization_id: org.id,
+        organization_name: org.name,
         scope,
         namespace_id: namespace?.id ?? null,
         api_key_id: apiKey?.id ?? null,
@@ -76,6 +91,10 @@ export function createUsageReports(deps: { log: InteractionLog; plans: Plans; cl
         by_type: summary.groups.type.map(groupJson('type')),
         refused: summary.refused,
         refused_by_reason: summary.refusedByReason,
+        limits: { mini: scopeLimits('mini'), premium: scopeLimits('premium') },
+        daily: dailySeries(period, now, summary.typedGroups.day),
+        namespaces,
+        api_keys: apiKeys,
       };
     },
 

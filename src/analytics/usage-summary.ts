@@ -15,6 +15,17 @@ export interface UsageGroup {
   readonly refused: number;
 }
 
+/** One key's usage split by interaction type (each type is limited on its own). */
+export interface TypedUsageGroup {
+  readonly key: string;
+  readonly mini: UsageGroup;
+  readonly premium: UsageGroup;
+}
+
+/** The dimensions whose groups are also kept split by interaction type. */
+export const TYPED_DIMENSIONS = ['namespace', 'api_key', 'day'] as const;
+export type TypedDimension = (typeof TYPED_DIMENSIONS)[number];
+
 export interface UsageQuery {
   readonly organizationId: string;
   readonly period: Period;
@@ -30,6 +41,8 @@ export interface UsageSummary {
   /** Refused calls by reason ("quota:organization", "rate", "subscription:past_due", …), most first. */
   readonly refusedByReason: readonly { readonly reason: string; readonly calls: number }[];
   readonly groups: Readonly<Record<UsageDimension, UsageGroup[]>>;
+  /** Namespaces, keys and days split by interaction type: the figures their own limits count. */
+  readonly typedGroups: Readonly<Record<TypedDimension, TypedUsageGroup[]>>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -57,15 +70,16 @@ export async function summarizeUsage(log: InteractionLog, query: UsageQuery): Pr
     type: (r) => r.type,
   };
   const groups = Object.fromEntries(USAGE_DIMENSIONS.map((d) => [d, groupRows(rows, pickers[d])])) as Record<UsageDimension, UsageGroup[]>;
+  const typedGroups = Object.fromEntries(TYPED_DIMENSIONS.map((d) => [d, groupRowsByType(rows, pickers[d])])) as Record<TypedDimension, TypedUsageGroup[]>;
   const byType = new Map(groups.type.map((g) => [g.key, g]));
-  const empty = (key: string): UsageGroup => ({ key, count: 0, calls: 0, refused: 0 });
   return {
     organizationId: query.organizationId,
     period: query.period,
-    totals: { mini: byType.get('mini') ?? empty('mini'), premium: byType.get('premium') ?? empty('premium') },
+    totals: { mini: byType.get('mini') ?? emptyGroup('mini'), premium: byType.get('premium') ?? emptyGroup('premium') },
     refused: rows.reduce((s, r) => s + r.refused, 0),
     refusedByReason: [...byReason].map(([reason, calls]) => ({ reason, calls })).sort((a, b) => b.calls - a.calls || a.reason.localeCompare(b.reason)),
     groups,
+    typedGroups,
   };
 }
 
@@ -80,4 +94,23 @@ export function groupRows(rows: readonly RollupRow[], pick: (row: RollupRow) => 
     map.set(key, group);
   }
   return [...map].map(([key, g]) => ({ key, ...g })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** groupRows, with each group split into its mini and premium part. */
+export function groupRowsByType(rows: readonly RollupRow[], pick: (row: RollupRow) => string): TypedUsageGroup[] {
+  const parts = groupRows(rows, (row) => `${row.type}:${pick(row)}`);
+  const map = new Map<string, { key: string; mini: UsageGroup; premium: UsageGroup }>();
+  for (const part of parts) {
+    const split = part.key.indexOf(':');
+    const type = part.key.slice(0, split) as InteractionType;
+    const key = part.key.slice(split + 1);
+    const entry = map.get(key) ?? { key, mini: emptyGroup(key), premium: emptyGroup(key) };
+    entry[type] = { ...part, key };
+    map.set(key, entry);
+  }
+  return [...map.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function emptyGroup(key: string): UsageGroup {
+  return { key, count: 0, calls: 0, refused: 0 };
 }

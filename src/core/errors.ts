@@ -27,6 +27,7 @@ export const ERRORS = {
   CONFIG_INVALID: { status: 500, retryable: false, message: 'The configuration is invalid.' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal server error.' },
   STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'The usage store cannot be reached.' },
+  DASHBOARD_NOT_BUILT: { status: 503, retryable: false, message: 'The dashboard has not been built: run `npm run build` (or `npm run build:web`) and restart the server.' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

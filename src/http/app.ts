@@ -18,6 +18,7 @@ import { meterPlugin } from './plugins/meter.js';
 import { createHttpMetrics, metricsPlugin } from './plugins/metrics.js';
 import { generateRequestId, requestIdPlugin } from './plugins/request-id.js';
 import { adminRoutes } from './routes/admin.js';
+import { DASHBOARD_ROOT, dashboardRoutes } from './routes/dashboard.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
    * measuring what metering costs (bench/http-metered.ts); the server always meters.
    */
   readonly metered?: boolean;
+  /** The built dashboard (web/dist) served at /dashboard/; the build output of `npm run build:web` by default. */
+  readonly dashboardRoot?: string;
   /** Fastify's logger option (pino); false by default. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -58,7 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger: Logger = app.log;
   const metrics = createHttpMetrics();
   const memory = createMemoryService({ memories: deps.store.memories, feedback: deps.store.feedback, clock: deps.clock, newId, maxContentBytes: deps.maxContentBytes });
-  const reports = createUsageReports({ log: deps.store.log, plans: deps.meter.plans, clock: deps.clock });
+  const reports = createUsageReports({ log: deps.store.log, directory: deps.store.directory, plans: deps.meter.plans, clock: deps.clock });
 
   await app.register(swagger, { openapi: OPENAPI as Parameters<typeof swagger>[1] extends infer O ? (O extends { openapi?: infer D } ? D : never) : never });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -98,5 +101,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   await app.register(functionRoutes, { meter: deps.meter, tenancy: deps.tenancy, adminKeys: deps.adminKeys, reports });
+  await app.register(dashboardRoutes, { root: deps.dashboardRoot ?? DASHBOARD_ROOT });
   return app;
 }

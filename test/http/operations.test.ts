@@ -65,6 +65,23 @@ describe('operations surface', () => {
     await s.call({ method: 'POST', url: '/v1/memory/search', key: t.key, body: { query: 'x' } });
   });
 
+  it('null in a limit, cap or optional field of the admin API means none (or inherit) — never 0 — and 0 stays 0', async () => {
+    const org = await s.call({ method: 'POST', url: '/admin/organizations', admin: true, body: { name: 'Nulls', company_id: null, rate_limits: { max_mini_interactions_per_month: null } } });
+    expect(org.body).toMatchObject({ company_id: null, rate_limits: { max_mini_interactions_per_month: null } });
+    const ns = await s.call({ method: 'POST', url: `/admin/organizations/${org.body.id}/namespaces`, admin: true, body: { name: 'p', rate_limits: { max_mini_interactions_per_month: null, max_premium_interactions_per_month: 0 } } });
+    expect(ns.body.rate_limits).toEqual({ max_mini_interactions_per_month: null, max_premium_interactions_per_month: 0 });
+    const caps = [];
+    for (const monthly_cap of [{ mini: null, premium: 20 }, { mini: 0 }, 7, null]) {
+      caps.push((await s.call({ method: 'POST', url: `/admin/namespaces/${ns.body.id}/api-keys`, admin: true, body: { name: 'k', monthly_cap, expires_at: null } })).body.monthly_cap);
+    }
+    expect(caps).toEqual([{ mini: null, premium: 20 }, { mini: 0, premium: null }, { mini: 7, premium: null }, { mini: null, premium: null }]);
+    const uncapped = await s.call({ method: 'POST', url: `/admin/namespaces/${ns.body.id}/api-keys`, admin: true, body: { name: 'no mini cap', monthly_cap: { mini: null, premium: 20 } } });
+    expect((await s.call({ method: 'POST', url: '/v1/memory', key: uncapped.body.key, body: { content: 'x' } })).status).toBe(200);
+    const anchor = await s.call({ method: 'PATCH', url: `/admin/organizations/${org.body.id}`, admin: true, body: { subscription: { billing_anchor_day: null } } });
+    expect(anchor.body.subscription.billing_anchor_day).toBeNull();
+    expect((await s.call({ method: 'PATCH', url: `/admin/organizations/${org.body.id}`, admin: true, body: { subscription: { billing_anchor_day: 0 } } })).status).toBe(400);
+  });
+
   it('startup fails for a route that does not declare its operation, or names one outside the catalogue', async () => {
     const build = async (config: Record<string, unknown>) => {
       const app = Fastify();

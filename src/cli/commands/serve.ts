@@ -37,7 +37,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       const started = await bootstrap(runtime, adminKeys);
       const address = await app.listen({ port: config.port, host: config.host });
       const baseUrl = `http://localhost:${new URL(address).port}`;
-      io.out(`Tollgate is serving on ${baseUrl} (store: ${runtime.store.name}${config.store.kind === 'sqlite' ? ` at ${config.store.sqlitePath}` : ''}); API docs at ${baseUrl}/docs`);
+      io.out(`Tollgate is serving on ${baseUrl} (store: ${runtime.store.name}${config.store.kind === 'sqlite' ? ` at ${config.store.sqlitePath}` : ''}); API docs at ${baseUrl}/docs, usage dashboard at ${baseUrl}/dashboard`);
       const shown = describeBootstrap(started, baseUrl, config.adminKey !== null);
       if (shown) io.out(shown);
 

@@ -7,20 +7,21 @@ import { parseMonth } from '../../core/periods.js';
 import type { Plans } from '../../core/plans.js';
 import { SUBSCRIPTION_STATUSES } from '../../core/tenants.js';
 import type { IssuedApiKey, Tenancy } from '../../tenancy/index.js';
+import { NullableInteger, NullableNumber, NullableString } from './nullable.js';
 import { toApiKeyJson, toEpoch, toNamespaceJson, toOrganizationJson } from './tenancy-mapper.js';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const Text = Type.String({ minLength: 1, maxLength: 200 });
-const NullableText = Type.Union([Type.String(), Type.Null()]);
-const DateTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
-const RateLimits = Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()]));
+const NullableText = NullableString();
+const DateTime = NullableString({ format: 'date-time' });
+const RateLimits = Type.Record(Type.String(), NullableNumber());
 const Subscription = Type.Object(
   {
     status: Type.Optional(Type.Union(SUBSCRIPTION_STATUSES.map((s) => Type.Literal(s)))),
     metered_billing: Type.Optional(Type.Boolean()),
     trial_ends_at: Type.Optional(DateTime),
     billing_customer_id: Type.Optional(NullableText),
-    billing_anchor_day: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 31 }), Type.Null()])),
+    billing_anchor_day: Type.Optional(NullableInteger({ minimum: 1, maximum: 31 })),
   },
   { additionalProperties: false },
 );
@@ -30,7 +31,7 @@ const KeyBody = Type.Object(
     name: Text,
     permissions: Type.Optional(Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('delete')]), { minItems: 1 })),
     monthly_cap: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 0 }), Type.Object({ mini: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])), premium: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])) }), Type.Null()]),
+      Type.Union([Type.Object({ mini: Type.Optional(NullableInteger({ minimum: 0 })), premium: Type.Optional(NullableInteger({ minimum: 0 })) }), NullableInteger({ minimum: 0 })]),
     ),
     expires_at: Type.Optional(DateTime),
   },

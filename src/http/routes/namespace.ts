@@ -6,10 +6,11 @@ import type { Namespace } from '../../core/tenants.js';
 import type { MemoryService } from '../../memory/index.js';
 import type { Tenancy } from '../../tenancy/index.js';
 import { success } from '../envelope.js';
+import { NullableNumber } from './nullable.js';
 import { toNamespaceJson } from './tenancy-mapper.js';
 
 const Environment = Type.Union([Type.Literal('development'), Type.Literal('staging'), Type.Literal('production'), Type.Literal('test')]);
-const RateLimits = Type.Union([Type.Record(Type.String(), Type.Union([Type.Number(), Type.Null()])), Type.Null()]);
+const RateLimits = Type.Union([Type.Record(Type.String(), NullableNumber()), Type.Null()]);
 const NamespaceParams = Type.Object({ namespace_id: Type.String({ minLength: 1, maxLength: 200 }) });
 const ORG_KEY = { operation: null, keyKinds: ['organization'] } as const;
 

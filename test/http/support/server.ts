@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { createCatalogue } from '../../../src/core/catalogue.js';
+import { createCatalogue, type OperationOverride } from '../../../src/core/catalogue.js';
 import { DEFAULT_METERING, type MeteringConfig } from '../../../src/core/config.js';
 import { buildApp } from '../../../src/http/app.js';
 import { createMeter } from '../../../src/metering/index.js';
@@ -37,6 +37,8 @@ export async function startServer(
     /** Wraps the SQLite store (fault injection, or another store composed over it). */
     wrapStore?: (store: Store) => Store | Promise<Store>;
     clock?: ManualClock;
+    operations?: Record<string, OperationOverride>;
+    dashboardRoot?: string;
   } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-http-'));
@@ -45,10 +47,10 @@ export async function startServer(
   const store = options.wrapStore ? await options.wrapStore(sqlite) : sqlite;
   const plans = loadDefaultPlans();
   const metering = { ...DEFAULT_METERING, ...options.metering };
-  const meter = createMeter({ store, plans, catalogue: createCatalogue(), keySecret: TEST_KEY_SECRET, clock, metering });
+  const meter = createMeter({ store, plans, catalogue: createCatalogue(options.operations), keySecret: TEST_KEY_SECRET, clock, metering });
   const tenancy = createTenancy({ directory: store.directory, plans, keySecret: TEST_KEY_SECRET, clock });
   const adminKeys = createAdminKeys({ settings: store.settings, keySecret: TEST_KEY_SECRET, configured: ADMIN_KEY });
-  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000 });
+  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000, ...(options.dashboardRoot ? { dashboardRoot: options.dashboardRoot } : {}) });
 
   const call: TestServer['call'] = async ({ key, admin, body, headers, ...rest }) => {
     const response = await app.inject({

@@ -1,0 +1,12 @@
+/** The wire shapes the dashboard reads: the server's own types, so the two cannot drift apart. */
+import type { UsageReport } from '../../src/analytics/index.js';
+import type { toOrganizationJson } from '../../src/http/routes/tenancy-mapper.js';
+
+export type { UsageReport };
+export type InteractionType = 'mini' | 'premium';
+export const INTERACTION_TYPES: readonly InteractionType[] = ['mini', 'premium'];
+export type TypeUsage = UsageReport['interactions'][InteractionType];
+export type NamespaceUsage = UsageReport['namespaces'][number];
+export type ApiKeyUsage = UsageReport['api_keys'][number];
+export type DayUsage = UsageReport['daily'][number];
+export type OrganizationJson = ReturnType<typeof toOrganizationJson>;
