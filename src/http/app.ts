@@ -1,8 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Ajv } from 'ajv';
-import formats from 'ajv-formats';
 import { createUsageReports } from '../analytics/index.js';
 import type { MeteringConfig } from '../core/config.js';
 import type { Clock, Logger } from '../core/ports.js';
@@ -11,6 +9,7 @@ import type { Meter } from '../metering/index.js';
 import type { Store } from '../stores/contract.js';
 import { newId, type AdminKeys, type Tenancy } from '../tenancy/index.js';
 import { OPENAPI } from './openapi.js';
+import { createValidatorCompiler } from './validation.js';
 import { adminAuthPlugin } from './plugins/admin-auth.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -26,9 +25,6 @@ import { memoryRoutes } from './routes/memory.js';
 import { namespaceRoutes } from './routes/namespace.js';
 import { usageRoutes } from './routes/usage.js';
 import './types.js';
-
-// ajv-formats is CommonJS: under ESM its default export arrives wrapped.
-const ajvFormats = ((formats as unknown as { default?: typeof formats }).default ?? formats) as unknown as (ajv: Ajv) => Ajv;
 
 export interface AppDeps {
   readonly store: Store;
@@ -56,8 +52,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: generateRequestId,
     // A batch of 50 memories of 15,000 bytes, with room for their metadata.
     bodyLimit: 4 * 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true }, plugins: [ajvFormats] },
   });
+  app.setValidatorCompiler(createValidatorCompiler());
   const logger: Logger = app.log;
   const metrics = createHttpMetrics();
   const memory = createMemoryService({ memories: deps.store.memories, feedback: deps.store.feedback, clock: deps.clock, newId, maxContentBytes: deps.maxContentBytes });

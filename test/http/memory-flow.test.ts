@@ -168,3 +168,18 @@ describe('the metered memory API', () => {
     expect(usage.interactions.mini).toMatchObject({ used: 1, calls: 3 });
   });
 });
+
+describe('JSON bodies are validated as sent, never coerced', () => {
+  it('null stays null, a string is not a boolean', async () => {
+    const t = await s.tenant();
+    const added = await s.call({ method: 'POST', url: '/v1/memory', key: t.key, body: { content: 'x', external_user_id: null, context: null, metadata: null } });
+    expect(added.status).toBe(200);
+    const got = await s.call({ method: 'GET', url: `/v1/memory/${added.body.data[0].memoryId}`, key: t.key });
+    expect(got.body.data.memories[0].external_user_id).toBeNull();
+    const ns = await s.call({ method: 'PUT', url: `/v1/namespace/${t.nsId}`, key: t.key, body: { is_active: null } });
+    expect(ns.status).toBe(403); // a namespace key may not manage namespaces
+    const search = await s.call({ method: 'POST', url: '/v1/memory/search?max_memories=3', key: t.key, body: { query: 'x', rank_results: 'true' } });
+    expect(search.status).toBe(400);
+    expect(search.body.details.field).toBe('body.rank_results');
+  });
+});

@@ -76,5 +76,20 @@ export async function seedUsage(server: TestServer, baseUrl: string): Promise<Se
   server.clock.set('2026-11-15T12:00:00Z');
   for (let i = 0; i < 12; i++) await add(keys.eu); // eu: 48 of 50
   await expectStatus(429, call('POST', '/v1/memory', as(keys.eu), { content: 'one too many' }));
+  // last_used_at is written in the background (at most once a minute of the server's clock): use
+  // every key once more now and wait until all are written, so the page and the API read the
+  // same values however the test and the browser interleave.
+  const all = Object.values(keys);
+  for (const k of all) await expectStatus(200, call('GET', '/v1/usage', as(k)));
+  const now = new Date(server.clock.now()).toISOString();
+  const allWritten = async () => {
+    const listed = await call('GET', `/admin/organizations/${org.id}/api-keys`, { 'x-admin-key': ADMIN_KEY });
+    return (listed.body.items as { last_used_at: string | null }[]).every((k) => k.last_used_at === now);
+  };
+  const deadline = Date.now() + 5000;
+  while (!(await allWritten())) {
+    if (Date.now() > deadline) throw new Error('last_used_at was not written within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return { orgId: org.id, namespaces, keys };
 }
