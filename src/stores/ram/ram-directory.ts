@@ -2,6 +2,7 @@ import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
 import type { ApiKey, Namespace, Organization, User, Workspace } from '../../core/tenants.js';
 import type { Page, TenantChange, TenantDirectory } from '../contract.js';
+import { newOrganization, patchOrganization } from '../shared/tenant-records.js';
 
 const page = <T>(items: T[], offset: number, limit: number): Page<T> => ({ items: items.slice(offset, offset + limit), total: items.length });
 const notFound = (what: string, id: string) => new TollgateError('NOT_FOUND', { message: `No ${what} with id "${id}".`, details: { id } });
@@ -20,17 +21,7 @@ export function createRamDirectory(clock: Clock): TenantDirectory {
   const directory: TenantDirectory = {
     async createOrganization(input) {
       if (organizations.has(input.id)) throw new TollgateError('CONFLICT', { message: `Organization ${input.id} exists.` });
-      const org: Organization = {
-        id: input.id,
-        name: input.name,
-        subscription: input.subscription,
-        rateLimits: input.rateLimits,
-        defaultNamespaceId: null,
-        workspaceId: input.workspace.id,
-        companyId: input.companyId,
-        ownerUserId: input.owner.id,
-        createdAt: input.createdAt,
-      };
+      const org = newOrganization(input);
       organizations.set(org.id, org);
       workspaces.set(input.workspace.id, { ...input.workspace, organizationId: org.id, createdAt: input.createdAt });
       users.set(input.owner.id, { ...input.owner, organizationId: org.id, createdAt: input.createdAt });
@@ -41,13 +32,7 @@ export function createRamDirectory(clock: Clock): TenantDirectory {
     async updateOrganization(id, patch) {
       const current = organizations.get(id);
       if (!current) throw notFound('organization', id);
-      const next: Organization = {
-        ...current,
-        name: patch.name ?? current.name,
-        subscription: { ...current.subscription, ...patch.subscription },
-        rateLimits: patch.rateLimits ?? current.rateLimits,
-        defaultNamespaceId: patch.defaultNamespaceId === undefined ? current.defaultNamespaceId : patch.defaultNamespaceId,
-      };
+      const next = patchOrganization(current, patch);
       organizations.set(id, next);
       emit({ kind: 'organization', id });
       return next;

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
-import type { Organization } from '../../core/tenants.js';
 import type { TenantChange, TenantDirectory } from '../contract.js';
+import { newOrganization, patchOrganization } from '../shared/tenant-records.js';
 import { guarded } from './sqlite-errors.js';
 import { organizationColumns, toApiKey, toNamespace, toOrganization, toUser, toWorkspace, type Row } from './sqlite-mapper.js';
 
@@ -65,17 +65,7 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
   return {
     async createOrganization(input) {
       tx(() => {
-        const org: Organization = {
-          id: input.id,
-          name: input.name,
-          subscription: input.subscription,
-          rateLimits: input.rateLimits,
-          defaultNamespaceId: null,
-          workspaceId: input.workspace.id,
-          companyId: input.companyId,
-          ownerUserId: input.owner.id,
-          createdAt: input.createdAt,
-        };
+        const org = newOrganization(input);
         const cols = { ...organizationColumns(org), updated_at: input.createdAt };
         const names = Object.keys(cols);
         db.prepare(`INSERT INTO organizations (${names.join(', ')}) VALUES (${names.map((n) => '@' + n).join(', ')})`).run(cols);
@@ -94,13 +84,7 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
       mutate(() => {
         const current = getOrganization(id);
         if (!current) throw notFound('organization', id);
-        const next: Organization = {
-          ...current,
-          name: patch.name ?? current.name,
-          subscription: { ...current.subscription, ...patch.subscription },
-          rateLimits: patch.rateLimits ?? current.rateLimits,
-          defaultNamespaceId: patch.defaultNamespaceId === undefined ? current.defaultNamespaceId : patch.defaultNamespaceId,
-        };
+        const next = patchOrganization(current, patch);
         const cols = { ...organizationColumns(next), updated_at: clock.now() };
         const names = Object.keys(cols).filter((n) => n !== 'id' && n !== 'created_at');
         db.prepare(`UPDATE organizations SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`).run(cols);
