@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Clock } from '../../src/core/ports.js';
 import type { Store } from '../../src/stores/contract.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createRamStore } from '../../src/stores/ram/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
+import { DATABASE_URL, dropSchema, postgresUnavailable, randomSchema } from '../support/postgres.js';
 
 /** One store implementation under the conformance suite. */
 export interface StoreHarness {
@@ -35,38 +34,14 @@ function sqliteHarness(): StoreHarness {
   };
 }
 
-export const DEFAULT_DATABASE_URL = 'postgres://root@127.0.0.1:5432/test';
-
-/** Null when PostgreSQL answers at `url`; otherwise why not. */
-export async function postgresUnavailable(url: string): Promise<string | null> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    const why = error instanceof Error ? error.message || (error as { code?: string }).code : String(error);
-    return `PostgreSQL is not reachable at ${url} (${why}); start it or set DATABASE_URL`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 /** Each harness works in its own schema of the DATABASE_URL database, dropped by cleanup(). */
 function postgresHarness(): StoreHarness {
-  const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const schema = `tollgate_conformance_${randomBytes(6).toString('hex')}`;
+  const schema = randomSchema('tollgate_conformance');
   return {
     name: 'postgres',
-    unavailable: () => postgresUnavailable(url),
-    create: async (clock) => createPostgresStore({ connectionString: url, schema, clock }),
-    async cleanup() {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    },
+    unavailable: () => postgresUnavailable(),
+    create: async (clock) => createPostgresStore({ connectionString: DATABASE_URL, schema, clock }),
+    cleanup: () => dropSchema(schema),
   };
 }
 

@@ -1,6 +1,6 @@
 import { windowStartOf } from '../../core/charge-rules.js';
 import type { ChargeRequest, CounterRef } from '../contract.js';
-import { counterKey, interactionKey, rollupKey } from '../shared/ledger-batch.js';
+import { counterKey } from '../shared/ledger-batch.js';
 import { toKey } from './postgres-mapper.js';
 
 /** One unit of work for apply_ledger_group, in submission order. */
@@ -64,7 +64,7 @@ export function encodeLedgerGroup(jobs: readonly LedgerJob[], recordEvents: bool
     return at;
   };
   const rateSlot = (organizationId: string, key: string, windowStartMs: number, calls: number) => {
-    const at = rates.slot(`${organizationId}\u0000${key}\u0000${windowStartMs}`, () => {
+    const at = rates.slot(rowKey(organizationId, key, windowStartMs), () => {
       g.r_org.push(organizationId);
       g.r_key.push(key);
       g.r_start.push(windowStartMs);
@@ -98,8 +98,9 @@ export function encodeLedgerGroup(jobs: readonly LedgerJob[], recordEvents: bool
     const ik =
       idemKey === null
         ? null
-        : idem.slot(`${org}\u0000${a.apiKeyId}\u0000${idemKey}`, () => push(g, { i_org: org, i_api: a.apiKeyId, i_key: idemKey }));
-    const ir = interactions.slot(interactionKey(r.period.month, r.period.year, a), () =>
+        : idem.slot(rowKey(org, a.apiKeyId, idemKey), () => push(g, { i_org: org, i_api: a.apiKeyId, i_key: idemKey }));
+    // Slots are keyed by the tables' primary keys: one upsert must not meet the same row twice.
+    const ir = interactions.slot(rowKey(org, r.period.year, r.period.month, a.namespaceId, a.apiKeyId, a.operation, a.type, a.workspaceId, a.userId), () =>
       push(g, {
         x_org: org,
         x_year: r.period.year,
@@ -114,7 +115,7 @@ export function encodeLedgerGroup(jobs: readonly LedgerJob[], recordEvents: bool
         x_co: toKey(a.companyId),
       }),
     );
-    const ro = rollups.slot(rollupKey(r.day, a), () =>
+    const ro = rollups.slot(rowKey(org, r.day, a.namespaceId, a.apiKeyId, a.operation, a.type), () =>
       push(g, { y_org: org, y_day: r.day, y_ns: toKey(a.namespaceId), y_api: a.apiKeyId, y_op: a.operation, y_type: a.type }),
     );
     push(g, {
@@ -145,4 +146,8 @@ function columns<K extends string>(...names: K[]): Columns<K> {
 
 function push<K extends string>(g: Columns<K>, row: { [P in K]?: unknown }): void {
   for (const name in row) g[name].push(row[name]);
+}
+
+function rowKey(...parts: (string | number | null)[]): string {
+  return parts.join('\u0000');
 }
