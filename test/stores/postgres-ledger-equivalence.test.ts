@@ -30,9 +30,10 @@ const keysOf = (org: string) => [0, 1, 2, 3].map((k) => ({ org, namespace: `${or
 const KEYS = ORGS.flatMap(keysOf);
 
 const schema = randomSchema('tollgate_equivalence');
-afterAll(() => dropSchema(schema));
 
 await describeWithPostgres('postgres ledger ≡ the reference ledger', () => {
+  afterAll(() => dropSchema(schema));
+
   for (const seed of [1, 2, 3]) {
     it(`random rounds give identical results, counters and records (seed ${seed})`, async () => {
       const clock = manualClock();
