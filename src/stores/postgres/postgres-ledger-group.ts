@@ -1,6 +1,5 @@
 import { windowStartOf } from '../../core/charge-rules.js';
-import type { ChargeRequest, CounterRef } from '../contract.js';
-import { counterKey } from '../shared/ledger-batch.js';
+import type { ChargeRequest, ChargeResult, CounterRef } from '../contract.js';
 import { toKey } from './postgres-mapper.js';
 
 /** One unit of work for apply_ledger_group, in submission order. */
@@ -9,145 +8,211 @@ export type LedgerJob =
   | { readonly kind: 'refund'; readonly request: ChargeRequest }
   | { readonly kind: 'adjust'; readonly lines: readonly { readonly counter: CounterRef; readonly amount: number }[] };
 
-/** Gives each distinct row of a group one 1-based index. */
+type Value = string | number | boolean | null;
+
+const JOB_COLUMNS = ['kind', 'id', 'at', 'cost', 'lines', 'rc', 'rp', 'rl', 'rw', 'ik', 'ikey', 'fp', 'ix', 'ir', 'ro'] as const;
+type SortKey = readonly (string | number)[];
+
+/**
+ * The distinct rows of one table a group touches. Each gets a provisional index as it is met;
+ * `sorted()` orders them by key, which is the order the function locks them in, the same in every
+ * process, and tells where each provisional index went.
+ */
 class Slots {
-  count = 0;
+  private readonly rows: { key: SortKey; columns: Value[] }[] = [];
   private readonly index = new Map<string, number>();
-  /** The slot of `key`, calling `add` (which appends the row's columns) the first time. */
-  slot(key: string, add: () => void): number {
-    let at = this.index.get(key);
+  slot(key: SortKey, columns: () => Value[]): number {
+    const id = key.join('\u0000');
+    let at = this.index.get(id);
     if (at === undefined) {
-      add();
-      at = ++this.count;
-      this.index.set(key, at);
+      at = this.rows.push({ key, columns: columns() }) - 1;
+      this.index.set(id, at);
     }
     return at;
   }
+  columns(at: number): Value[] {
+    return this.rows[at]!.columns;
+  }
+  /** The rows' columns in key order (as parallel arrays), and the final 1-based index of each provisional one. */
+  sorted(names: readonly string[]): { arrays: Record<string, Value[]>; final: number[] } {
+    const order = this.rows.map((_, i) => i).sort((a, b) => compareKeys(this.rows[a]!.key, this.rows[b]!.key));
+    const final = new Array<number>(this.rows.length);
+    order.forEach((provisional, i) => (final[provisional] = i + 1));
+    const arrays = Object.fromEntries(names.map((name, c) => [name, order.map((i) => this.rows[i]!.columns[c]!)]));
+    return { arrays, final };
+  }
+}
+
+function compareKeys(a: SortKey, b: SortKey): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! < b[i]!) return -1;
+    if (a[i]! > b[i]!) return 1;
+  }
+  return 0;
 }
 
 /**
  * The jsonb argument of apply_ledger_group (postgres-ledger-sql.ts), as the parallel arrays of
- * the ledger_group type: distinct counters, minute windows, idempotency keys, Interaction records
- * and rollups, each once, then the jobs and their lines.
+ * the ledger_group type: distinct counters (c_), minute windows (r_), idempotency keys (i_),
+ * Interaction records (x_) and rollups (y_), each once and sorted by key, then the jobs (j_) and
+ * their lines (l_). `sync` asks the function to commit synchronously (see postgres-ledger.ts).
  */
-export function encodeLedgerGroup(jobs: readonly LedgerJob[], recordEvents: boolean): string {
-  const g = {
-    ...columns('c_org', 'c_scope', 'c_id', 'c_metric', 'c_period', 'c_guess'),
-    ...columns('r_org', 'r_key', 'r_start', 'r_guess'),
-    ...columns('i_org', 'i_api', 'i_key'),
-    ...columns('x_org', 'x_year', 'x_month', 'x_ns', 'x_api', 'x_op', 'x_type', 'x_ws', 'x_user', 'x_sub', 'x_co'),
-    ...columns('y_org', 'y_day', 'y_ns', 'y_api', 'y_op', 'y_type'),
-    ...columns('j_kind', 'j_id', 'j_at', 'j_cost', 'j_lines', 'j_rc', 'j_rp', 'j_rl', 'j_rw', 'j_ik', 'j_ikey', 'j_fp', 'j_ix', 'j_ir', 'j_ro'),
-    ...columns('l_slot', 'l_amount', 'l_limit'),
-  };
+export function encodeLedgerGroup(jobs: readonly LedgerJob[], options: { recordEvents: boolean; sync: boolean }): string {
   const counters = new Slots();
   const rates = new Slots();
   const idem = new Slots();
   const interactions = new Slots();
   const rollups = new Slots();
+  // Jobs' columns; rc, rp, ik, ir and ro hold provisional slot indexes until the end.
+  const j = Object.fromEntries(JOB_COLUMNS.map((name) => [name, [] as Value[]])) as Record<(typeof JOB_COLUMNS)[number], Value[]>;
+  const l = { slot: [] as number[], amount: [] as Value[], limit: [] as Value[] };
 
-  // The guesses are what a row moves by if every job does what it asks (charges granted, refunds
-  // applied): the function applies them while locking and takes back the difference only when a
-  // job did not.
+  // The guesses ("d", the last column) are what a row moves by if every job does what it asks
+  // (charges granted, refunds applied): the function applies them while locking and takes back
+  // the difference only when a job did not.
+  // Counters sort by their reference, which determines the organization: an adjustment does not
+  // know it (the function looks it up), a charge of the same group may.
   const counterSlot = (ref: CounterRef, organizationId: string | null, amount: number) => {
-    const at = counters.slot(counterKey(ref), () => {
-      g.c_org.push(organizationId);
-      g.c_scope.push(ref.scope);
-      g.c_id.push(ref.scopeId);
-      g.c_metric.push(ref.metric);
-      g.c_period.push(ref.period);
-      g.c_guess.push(0);
-    });
-    // An adjustment does not know the counter's organization; a charge of the same group does.
-    if (organizationId !== null) g.c_org[at - 1] = organizationId;
-    (g.c_guess[at - 1] as number) += amount;
+    const at = counters.slot([ref.scope, ref.scopeId, ref.metric, ref.period], () => [organizationId, ref.scope, ref.scopeId, ref.metric, ref.period, 0]);
+    const columns = counters.columns(at);
+    columns[0] ??= organizationId;
+    (columns[5] as number) += amount;
     return at;
   };
   const rateSlot = (organizationId: string, key: string, windowStartMs: number, calls: number) => {
-    const at = rates.slot(rowKey(organizationId, key, windowStartMs), () => {
-      g.r_org.push(organizationId);
-      g.r_key.push(key);
-      g.r_start.push(windowStartMs);
-      g.r_guess.push(0);
-    });
-    (g.r_guess[at - 1] as number) += calls;
+    const at = rates.slot([organizationId, key, windowStartMs], () => [organizationId, key, windowStartMs, 0]);
+    (rates.columns(at)[3] as number) += calls;
     return at;
+  };
+  const addLine = (counter: CounterRef, organizationId: string | null, amount: number, limit: number | null, guess: number) => {
+    l.slot.push(counterSlot(counter, organizationId, guess));
+    l.amount.push(amount);
+    l.limit.push(limit);
   };
 
   for (const job of jobs) {
     if (job.kind === 'adjust') {
-      push(g, { j_kind: 'a', j_id: null, j_at: null, j_cost: null, j_rc: null, j_rp: null, j_rl: null, j_rw: null, j_ik: null, j_ikey: null, j_fp: null, j_ix: null, j_ir: null, j_ro: null });
-      for (const line of job.lines) push(g, { l_slot: counterSlot(line.counter, null, line.amount), l_amount: line.amount, l_limit: null });
-      g.j_lines.push(g.l_slot.length);
+      for (const line of job.lines) addLine(line.counter, null, line.amount, null, line.amount);
+      j.kind.push('a');
+      j.lines.push(l.slot.length);
+      for (const name of JOB_COLUMNS) if (name !== 'kind' && name !== 'lines') j[name].push(null);
       continue;
     }
     const r = job.request;
     const a = r.attribution;
     const org = a.organizationId;
     const sign = job.kind === 'charge' ? 1 : -1;
-    for (const line of r.lines) push(g, { l_slot: counterSlot(line.counter, org, sign * line.amount), l_amount: line.amount, l_limit: line.limit });
-    g.j_lines.push(g.l_slot.length);
-    let rc: number | null = null;
-    let rp: number | null = null;
+    for (const line of r.lines) addLine(line.counter, org, line.amount, line.limit, sign * line.amount);
+    j.kind.push(job.kind === 'charge' ? 'c' : 'r');
+    j.id.push(r.id);
+    j.at.push(r.atMs);
+    j.cost.push(r.cost);
+    j.lines.push(l.slot.length);
     if (job.kind === 'charge' && r.rate) {
       const windowStart = windowStartOf(r.atMs, r.rate.windowMs);
-      rc = rateSlot(org, r.rate.key, windowStart, 1);
-      rp = rateSlot(org, r.rate.key, windowStart - r.rate.windowMs, 0);
+      j.rc.push(rateSlot(org, r.rate.key, windowStart, 1));
+      j.rp.push(rateSlot(org, r.rate.key, windowStart - r.rate.windowMs, 0));
+      j.rl.push(r.rate.limit);
+      j.rw.push(r.rate.windowMs);
+    } else {
+      j.rc.push(null);
+      j.rp.push(null);
+      j.rl.push(null);
+      j.rw.push(null);
     }
     const idemKey = r.idempotency?.key ?? null;
-    const ik =
-      idemKey === null
-        ? null
-        : idem.slot(rowKey(org, a.apiKeyId, idemKey), () => push(g, { i_org: org, i_api: a.apiKeyId, i_key: idemKey }));
+    j.ik.push(idemKey === null ? null : idem.slot([org, a.apiKeyId, idemKey], () => [org, a.apiKeyId, idemKey]));
+    j.ikey.push(idemKey);
+    j.fp.push(r.idempotency?.fingerprint ?? null);
+    j.ix.push(r.idempotency?.expiresAtMs ?? null);
     // Slots are keyed by the tables' primary keys: one upsert must not meet the same row twice.
-    const ir = interactions.slot(rowKey(org, r.period.year, r.period.month, a.namespaceId, a.apiKeyId, a.operation, a.type, a.workspaceId, a.userId), () =>
-      push(g, {
-        x_org: org,
-        x_year: r.period.year,
-        x_month: r.period.month,
-        x_ns: toKey(a.namespaceId),
-        x_api: a.apiKeyId,
-        x_op: a.operation,
-        x_type: a.type,
-        x_ws: toKey(a.workspaceId),
-        x_user: toKey(a.userId),
-        x_sub: toKey(a.subscriptionId),
-        x_co: toKey(a.companyId),
-      }),
+    const ns = toKey(a.namespaceId);
+    const [ws, user] = [toKey(a.workspaceId), toKey(a.userId)];
+    j.ir.push(
+      interactions.slot([org, r.period.year, r.period.month, ns, a.apiKeyId, a.operation, a.type, ws, user], () => [
+        org,
+        r.period.year,
+        r.period.month,
+        ns,
+        a.apiKeyId,
+        a.operation,
+        a.type,
+        ws,
+        user,
+        toKey(a.subscriptionId),
+        toKey(a.companyId),
+      ]),
     );
-    const ro = rollups.slot(rowKey(org, r.day, a.namespaceId, a.apiKeyId, a.operation, a.type), () =>
-      push(g, { y_org: org, y_day: r.day, y_ns: toKey(a.namespaceId), y_api: a.apiKeyId, y_op: a.operation, y_type: a.type }),
-    );
-    push(g, {
-      j_kind: job.kind === 'charge' ? 'c' : 'r',
-      j_id: r.id,
-      j_at: r.atMs,
-      j_cost: r.cost,
-      j_rc: rc,
-      j_rp: rp,
-      j_rl: rc === null ? null : r.rate!.limit,
-      j_rw: rc === null ? null : r.rate!.windowMs,
-      j_ik: ik,
-      j_ikey: idemKey,
-      j_fp: r.idempotency?.fingerprint ?? null,
-      j_ix: r.idempotency?.expiresAtMs ?? null,
-      j_ir: ir,
-      j_ro: ro,
-    });
+    j.ro.push(rollups.slot([org, r.day, ns, a.apiKeyId, a.operation, a.type], () => [org, r.day, ns, a.apiKeyId, a.operation, a.type]));
   }
-  return JSON.stringify({ events: recordEvents, ...g });
+
+  const c = counters.sorted(['c_org', 'c_scope', 'c_id', 'c_metric', 'c_period', 'c_guess']);
+  const rt = rates.sorted(['r_org', 'r_key', 'r_start', 'r_guess']);
+  const i = idem.sorted(['i_org', 'i_api', 'i_key']);
+  const x = interactions.sorted(['x_org', 'x_year', 'x_month', 'x_ns', 'x_api', 'x_op', 'x_type', 'x_ws', 'x_user', 'x_sub', 'x_co']);
+  const y = rollups.sorted(['y_org', 'y_day', 'y_ns', 'y_api', 'y_op', 'y_type']);
+  const remap = (provisional: Value[], final: number[]) => provisional.map((p) => (p === null ? null : final[p as number]!));
+  return JSON.stringify({
+    events: options.recordEvents,
+    sync: options.sync,
+    ...c.arrays,
+    ...rt.arrays,
+    ...i.arrays,
+    ...x.arrays,
+    ...y.arrays,
+    j_kind: j.kind,
+    j_id: j.id,
+    j_at: j.at,
+    j_cost: j.cost,
+    j_lines: j.lines,
+    j_rc: remap(j.rc, rt.final),
+    j_rp: remap(j.rp, rt.final),
+    j_rl: j.rl,
+    j_rw: j.rw,
+    j_ik: remap(j.ik, i.final),
+    j_ikey: j.ikey,
+    j_fp: j.fp,
+    j_ix: j.ix,
+    j_ir: remap(j.ir, x.final),
+    j_ro: remap(j.ro, y.final),
+    l_slot: remap(l.slot, c.final),
+    l_amount: l.amount,
+    l_limit: l.limit,
+  });
 }
 
-type Columns<K extends string> = { [P in K]: unknown[] };
-
-function columns<K extends string>(...names: K[]): Columns<K> {
-  return Object.fromEntries(names.map((name) => [name, []])) as unknown as Columns<K>;
+/** What apply_ledger_group answers: one entry per job (kind g, r, p, c or n), per line for `used`. */
+export interface LedgerAnswer {
+  readonly kind: string[];
+  readonly by: (number | null)[];
+  readonly used: (number | null)[];
+  readonly remaining: (number | null)[];
+  readonly reset: (number | null)[];
+  readonly retry: (number | null)[];
+  readonly replay: (ChargeResult | null)[];
 }
 
-function push<K extends string>(g: Columns<K>, row: { [P in K]?: unknown }): void {
-  for (const name in row) g[name].push(row[name]);
-}
-
-function rowKey(...parts: (string | number | null)[]): string {
-  return parts.join('\u0000');
+/** The ChargeResult of each job (null for refunds and adjustments). */
+export function decodeLedgerAnswer(jobs: readonly LedgerJob[], answer: LedgerAnswer): (ChargeResult | null)[] {
+  let line = 0;
+  return jobs.map((job, n) => {
+    const lines = job.kind === 'adjust' ? job.lines.length : job.request.lines.length;
+    const used = answer.used.slice(line, line + lines) as number[];
+    line += lines;
+    if (job.kind !== 'charge') return null;
+    const { request } = job;
+    const rate = request.rate ? { limit: request.rate.limit, remaining: answer.remaining[n]!, resetAtMs: answer.reset[n]!, retryAfterMs: answer.retry[n]! } : null;
+    switch (answer.kind[n]) {
+      case 'g':
+        return { outcome: 'granted', chargeId: request.id, replayed: false, used, rate };
+      case 'r':
+        return { outcome: 'refused', refusedBy: answer.by[n] === -1 ? 'rate' : answer.by[n]!, used, rate };
+      case 'p':
+        return { ...answer.replay[n]!, replayed: true } as ChargeResult;
+      case 'c':
+        return { outcome: 'conflict' };
+      default:
+        throw new Error(`apply_ledger_group answered "${answer.kind[n]}" for a charge`);
+    }
+  });
 }
