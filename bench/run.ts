@@ -1,9 +1,11 @@
 /** npm run bench [-- name…]: runs the benchmarks and rewrites their sections of bench/README.md. */
+import { benchChargePostgres } from './charge-postgres.js';
 import { benchChargeSqlite } from './charge-sqlite.js';
 import { writeSection } from './lib/readme.js';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   'charge-sqlite': benchChargeSqlite,
+  'charge-postgres': benchChargePostgres,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);
