@@ -65,3 +65,14 @@ await describeWithPostgres('postgres: a store whose server is gone', () => {
     await dropSchema(schema);
   });
 });
+
+describe('postgres: store config', () => {
+  it('lists every problem in one CONFIG_INVALID error, before connecting', async () => {
+    const opening = createPostgresStore({ clock: manualClock(), poolSize: 0, maxGroupsInFlight: 1.5, schema: 'ok' });
+    await expect(opening).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      details: { problems: ['give either connectionString or pool', 'poolSize: must be a whole number ≥ 1', 'maxGroupsInFlight: must be a whole number ≥ 1'] },
+    });
+    await expect(createPostgresStore({ connectionString: DATABASE_URL, clock: manualClock(), schema: 'Bad-Name' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+});

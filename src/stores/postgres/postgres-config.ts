@@ -1,3 +1,4 @@
+import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
 
 /** What a query answers, as far as this store reads it. */
@@ -28,7 +29,10 @@ export interface PostgresPool {
 export interface PostgresStoreConfig {
   /** Where to connect, e.g. postgres://user@host:5432/db; the store makes (and ends) its own pool. */
   readonly connectionString?: string;
-  /** Or a pool made by the caller (a pg Pool fits); give one or the other. */
+  /**
+   * Or a pool made by the caller (a pg Pool fits); give one or the other. While tenant changes are
+   * watched, one of its connections is held for LISTEN.
+   */
   readonly pool?: PostgresPool;
   /** Connections of the pool made from connectionString for queries (default 8); one more is kept for LISTEN. */
   readonly poolSize?: number;
@@ -44,4 +48,18 @@ export interface PostgresStoreConfig {
   readonly maintenanceIntervalMs?: number;
   /** How often tenant changes are polled for when a LISTEN notification may have been missed (default 1 s). */
   readonly changePollMs?: number;
+}
+
+/** Throws one CONFIG_INVALID error listing every problem of the config. */
+export function checkPostgresStoreConfig(config: PostgresStoreConfig): void {
+  const problems: string[] = [];
+  if ((config.pool === undefined) === (config.connectionString === undefined)) problems.push('give either connectionString or pool');
+  for (const name of ['poolSize', 'maxBatch', 'maxGroupsInFlight', 'maintenanceIntervalMs', 'changePollMs'] as const) {
+    const value = config[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) problems.push(`${name}: must be a whole number ≥ 1`);
+  }
+  if (config.events && !(config.events.retentionDays > 0)) problems.push('events.retentionDays: must be more than 0');
+  if (problems.length > 0) {
+    throw new TollgateError('CONFIG_INVALID', { message: `The postgres store config is invalid: ${problems.join('; ')}.`, details: { problems } });
+  }
 }

@@ -4,6 +4,7 @@ import type { PostgresPool } from './postgres-config.js';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
 const BATCH = 10_000;
+const MAX_BATCHES = 100;
 
 /**
  * Removes what no rule reads any more: expired idempotency keys and responses, minute windows
@@ -26,8 +27,8 @@ export function createPostgresMaintenance(
     expire('idempotent_responses', 'scope, key', 'expires_at <= $1'),
     expire('rate_windows', 'organization_id, key, window_start', `window_start < $1::bigint - ${HOUR_MS}`),
     expire('refunds', 'organization_id, charge_id', `at < $1::bigint - ${2 * DAY_MS}`),
-    // Events are never locked; the BRIN index on at finds the old ones.
-    `DELETE FROM ${schema}.usage_events WHERE at < $1::bigint - ${options.eventRetentionDays * DAY_MS}`,
+    // The BRIN index on at finds the old events.
+    expire('usage_events', 'organization_id, at, seq', `at < $1::bigint - ${options.eventRetentionDays * DAY_MS}`),
   ];
   let running = false;
   const run = async () => {
@@ -36,7 +37,8 @@ export function createPostgresMaintenance(
     const now = options.clock.now();
     for (const sql of statements) {
       try {
-        await pool.query(sql, [now]);
+        // Batch after batch, so that a backlog (or a first run) clears without one huge transaction.
+        for (let batch = 0; batch < MAX_BATCHES && (await pool.query(sql, [now])).rowCount === BATCH; batch++);
       } catch {
         // The server is away or busy: the next round cleans up.
       }

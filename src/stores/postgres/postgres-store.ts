@@ -1,7 +1,6 @@
 import pg from 'pg';
-import { TollgateError } from '../../core/errors.js';
 import type { Store } from '../contract.js';
-import type { PostgresPool, PostgresStoreConfig } from './postgres-config.js';
+import { checkPostgresStoreConfig, type PostgresPool, type PostgresStoreConfig } from './postgres-config.js';
 import { createPostgresDirectory } from './postgres-directory.js';
 import { guarded, translatePostgresError } from './postgres-errors.js';
 import { createPostgresLedger } from './postgres-ledger.js';
@@ -11,9 +10,7 @@ import { createPostgresFeedback, createPostgresMemories } from './postgres-memor
 import { migrate, quoteSchema } from './postgres-schema.js';
 
 export async function createPostgresStore(config: PostgresStoreConfig): Promise<Store> {
-  if ((config.pool === undefined) === (config.connectionString === undefined)) {
-    throw new TollgateError('CONFIG_INVALID', { message: 'The postgres store needs either connectionString or pool (not both).' });
-  }
+  checkPostgresStoreConfig(config);
   const schemaName = config.schema ?? 'tollgate';
   const schema = quoteSchema(schemaName);
   const owned = config.connectionString === undefined ? null : createPool(config.connectionString, config.poolSize ?? 8);
