@@ -1,6 +1,7 @@
 import { TollgateError } from '../../core/errors.js';
 import type { PostgresPool } from './postgres-config.js';
 import { withTransaction } from './postgres-transaction.js';
+import { LEDGER_HELPER_FUNCTIONS } from './postgres-ledger-helpers-sql.js';
 import { LEDGER_FUNCTIONS } from './postgres-ledger-sql.js';
 import { CONTENT_TABLES, DIRECTORY_TABLES, USAGE_TABLES } from './postgres-tables-sql.js';
 
@@ -11,7 +12,7 @@ import { CONTENT_TABLES, DIRECTORY_TABLES, USAGE_TABLES } from './postgres-table
  */
 export const MIGRATIONS: readonly { readonly name: string; readonly sql: (schema: string) => string }[] = [
   { name: 'directory and usage tables', sql: (s) => DIRECTORY_TABLES(s) + USAGE_TABLES(s) },
-  { name: 'ledger functions', sql: LEDGER_FUNCTIONS },
+  { name: 'ledger functions', sql: (s) => LEDGER_HELPER_FUNCTIONS(s) + LEDGER_FUNCTIONS(s) },
   { name: 'memories and feedback', sql: CONTENT_TABLES },
 ];
 
