@@ -38,7 +38,7 @@ export function createPostgresDirectory(
   const all = async (sql: string, values: unknown[]) => (await guarded(() => pool.query(sql, values))).rows as Row[];
   const watcher: ChangeWatcher = createChangeWatcher(pool, { schema: s, channel, pollMs: options.pollMs, lastSeq: options.lastSeq });
 
-  /** Runs `work` in a transaction that logs `changes(result)` and notifies the other processes. */
+  /** Runs `work` in a transaction that also logs the changes it reports and notifies the other processes. */
   const mutate = async <T>(work: (client: PostgresPoolClient) => Promise<{ result: T; changes: TenantChange[] }>): Promise<T> => {
     const { result, changes } = await withTransaction(pool, async (client) => {
       const done = await work(client);
@@ -65,8 +65,8 @@ export function createPostgresDirectory(
     const row = (await guarded(() => via.query(`SELECT * FROM ${s}.namespaces WHERE id = $1 AND deleted_at IS NULL`, [id]))).rows[0];
     return row ? toNamespace(row) : null;
   };
-  const getApiKey = async (id: string, via: { query: PostgresPool['query'] } = pool) => {
-    const row = (await guarded(() => via.query(`SELECT * FROM ${s}.api_keys WHERE id = $1`, [id]))).rows[0];
+  const getApiKey = async (id: string) => {
+    const row = await one(`SELECT * FROM ${s}.api_keys WHERE id = $1`, [id]);
     return row ? toApiKey(row) : null;
   };
   const orgColumns = ORGANIZATION_COLUMNS.join(', ');
