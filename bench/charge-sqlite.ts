@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createTenancy } from '../src/tenancy/index.js';
-import { createMeter, systemClock, type TenantContext } from '../src/metering/index.js';
+import { createMeter, systemClock } from '../src/metering/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { loadConfig } from '../src/cli/load-config.js';
 import { closedLoop, machine, syncLoop, table } from './lib/measure.js';
+import { benchWorkload } from './lib/tenants.js';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
 
@@ -33,20 +34,7 @@ export async function benchChargeSqlite(): Promise<string> {
       const store = createSqliteStore({ path: config.store.sqlitePath, clock: systemClock, events: { enabled: events, retentionDays: 30 } });
       const meter = createMeter({ store, plans: config.plans, keySecret: config.keySecret });
       const tenancy = createTenancy({ directory: store.directory, plans: config.plans, keySecret: config.keySecret, clock: systemClock });
-      const org = await tenancy.createOrganization({ name: 'bench', planTier: 'enterprise', rateLimits: { rate_limit_per_minute: 1e9 } });
-      const contexts: TenantContext[] = [];
-      for (let n = 0; n < 4; n++) {
-        const ns = await tenancy.createNamespace(org.id, { name: `ns${n}` });
-        const issued = await tenancy.issueNamespaceKey(ns.id, { name: `k${n}` });
-        const auth = await meter.authenticate(issued.key);
-        if (!auth.ok) throw auth.error;
-        contexts.push(auth.value);
-      }
-      const ops = ['add_memory_v1', 'search_v1', 'get_memory_v1', 'update_memory_v1'];
-      const call = async (i: number) => {
-        const d = await meter.charge(contexts[i % 4]!, ops[(i >> 2) % 4]!);
-        if (!d.allowed) throw new Error(`refused: ${d.status}`);
-      };
+      const call = await benchWorkload(tenancy, meter);
       const suffix = events ? 'with usage events' : 'events off';
       results.push(await closedLoop(`Tollgate charge+record, ${suffix}`, 1, DURATION_MS, call));
       results.push(await closedLoop(`Tollgate charge+record, ${suffix}`, 100, DURATION_MS, call));

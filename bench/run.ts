@@ -1,4 +1,5 @@
 /** npm run bench [-- name…]: runs the benchmarks and rewrites their sections of bench/README.md. */
+import { benchChargePostgres } from './charge-postgres.js';
 import { benchChargeSqlite } from './charge-sqlite.js';
 import { benchDashboardPaint } from './dashboard-paint.js';
 import { benchHttpMetered } from './http-metered.js';
@@ -10,6 +11,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'http-metered': benchHttpMetered,
   'record-parse': benchRecordParse,
   'dashboard-paint': benchDashboardPaint,
+  'charge-postgres': benchChargePostgres,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -64,3 +64,17 @@ export function table(results: readonly LoadResult[], baseline?: LoadResult): st
   const rule = `|---|---|---|---|---|${baseline ? '---|' : ''}`;
   return [head, rule, ...rows].join('\n');
 }
+
+/** A table whose ratio columns compare each row with a baseline of its own (e.g. the same concurrency). */
+export function ratioTable(results: readonly LoadResult[], ratios: readonly { label: string; baselineOf: (r: LoadResult) => LoadResult | undefined }[]): string {
+  const rows = results.map((r) => {
+    const cells = ratios.map(({ baselineOf }) => {
+      const baseline = baselineOf(r);
+      return baseline ? `${(r.perSecond / baseline.perSecond).toFixed(2)}×` : '';
+    });
+    return `| ${r.label} | ${r.concurrency} | ${Math.round(r.perSecond).toLocaleString('en-US')} | ${r.p50Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} | ${cells.join(' | ')} |`;
+  });
+  const head = `| subject | concurrent callers | calls/s | p50 ms | p99 ms | ${ratios.map((r) => r.label).join(' | ')} |`;
+  const rule = `|---|---|---|---|---|${ratios.map(() => '---|').join('')}`;
+  return [head, rule, ...rows].join('\n');
+}

@@ -7,6 +7,7 @@ import { createMeter, type Meter } from '../metering/index.js';
 import { systemClock } from '../metering/system-clock.js';
 import type { Store } from '../stores/contract.js';
 import { createParseStore } from '../stores/parse/index.js';
+import { createPostgresStore } from '../stores/postgres/index.js';
 import { createRamStore } from '../stores/ram/index.js';
 import { createSqliteStore } from '../stores/sqlite/index.js';
 import { createTenancy, type Tenancy } from '../tenancy/index.js';
@@ -29,6 +30,8 @@ export async function openStore(config: Config, clock: Clock, logger: Logger = s
       return createSqliteStore({ path: config.store.sqlitePath, clock, events });
     case 'ram':
       return createRamStore({ clock, events: events.enabled });
+    case 'postgres':
+      return createPostgresStore({ connectionString: config.store.databaseUrl!, clock, events });
     case 'parse': {
       const parse = config.store.parse!;
       const base = await openStore({ ...config, store: { ...config.store, kind: parse.base } }, clock, logger);

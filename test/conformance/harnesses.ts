@@ -1,14 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { postgresUnavailable, startParseDevServer, type ParseDevServer } from '../../parse/start-dev-server.js';
+import { startParseDevServer, type ParseDevServer } from '../../parse/start-dev-server.js';
 import type { Clock } from '../../src/core/ports.js';
 import type { Store } from '../../src/stores/contract.js';
 import { createParseClient } from '../../src/stores/parse/parse-client.js';
 import { createParseStore } from '../../src/stores/parse/index.js';
 import { setupParseSchema } from '../../src/stores/parse/parse-schema.js';
+import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createRamStore } from '../../src/stores/ram/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
+import { DATABASE_URL, dropSchema, postgresUnavailable, randomSchema } from '../support/postgres.js';
 import { TEST_KEY_SECRET } from '../support/world.js';
 
 /** One store implementation under the conformance suite. */
@@ -37,6 +39,17 @@ function sqliteHarness(): StoreHarness {
   };
 }
 
+/** Each harness works in its own schema of the DATABASE_URL database, dropped by cleanup(). */
+function postgresHarness(): StoreHarness {
+  const schema = randomSchema('tollgate_conformance');
+  return {
+    name: 'postgres',
+    unavailable: () => postgresUnavailable(),
+    create: async (clock) => createPostgresStore({ connectionString: DATABASE_URL, schema, clock }),
+    cleanup: () => dropSchema(schema),
+  };
+}
+
 /** A real Parse Server 9.10 on its own PostgreSQL database; quota in an in-process base store. */
 function parseHarness(): StoreHarness {
   let server: ParseDevServer | null = null;
@@ -54,7 +67,7 @@ function parseHarness(): StoreHarness {
   };
 }
 
-const ALL: Record<string, () => StoreHarness> = { ram: ramHarness, sqlite: sqliteHarness, parse: parseHarness };
+const ALL: Record<string, () => StoreHarness> = { ram: ramHarness, sqlite: sqliteHarness, postgres: postgresHarness, parse: parseHarness };
 
 /** The harnesses to run: all, or those named in STORES (e.g. STORES=sqlite,redis). */
 export function selectedHarnesses(env: NodeJS.ProcessEnv = process.env): StoreHarness[] {

@@ -1,17 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { periodOf } from '../../src/core/periods.js';
 import { systemClock } from '../../src/metering/system-clock.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
 import { createWorld } from '../support/world.js';
-import { mixedCall } from './support/mixed-calls.js';
+import { expectLimitHeldAcrossProcesses } from './support/shared-limit.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-processes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -20,45 +15,7 @@ describe('sqlite: one file shared by several processes', () => {
     const path = join(dir, 'shared.db');
     const clock = { ...systemClock, set() {}, advance() {} };
     const w = await createWorld(createSqliteStore({ path, clock }), { clock });
-    const { context, key } = await w.tenant({
-      organization: { planTier: 'enterprise', rateLimits: { max_mini_interactions_per_month: 5000, rate_limit_per_minute: 1_000_000 } },
-    });
-    const script = fileURLToPath(new URL('./support/charge-process.ts', import.meta.url));
-    const child = (calls: number, offset: number) =>
-      run(process.execPath, ['--import', 'tsx', script, path, key, String(calls), '50', String(offset)], { maxBuffer: 1 << 20 }).then(
-        (r) => JSON.parse(r.stdout) as { granted: number; grantedCost: number; refused: number },
-      );
-
-    let next = 0;
-    let here = { granted: 0, grantedCost: 0, refused: 0 };
-    const local = Promise.all(
-      Array.from({ length: 100 }, async () => {
-        while (next < 4000) {
-          const call = mixedCall(next++);
-          const d = await w.meter.charge(context, call.operation, { parameters: call.parameters });
-          if (d.allowed) {
-            here.granted++;
-            here.grantedCost += d.cost;
-          } else here.refused++;
-        }
-      }),
-    );
-    const [a, b] = await Promise.all([child(3000, 1), child(3000, 2), local]);
-    const all = [here, a, b];
-    const grantedCost = all.reduce((s, r) => s + r.grantedCost, 0);
-    const calls = all.reduce((s, r) => s + r.granted + r.refused, 0);
-
-    const period = periodOf(Date.now()).key;
-    const [used] = await w.store.ledger.readCounters([{ scope: 'organization', scopeId: context.organization.id, metric: 'mini', period }]);
-    expect(calls).toBe(10_000);
-    expect(used).toBe(grantedCost);
-    expect(used).toBeLessThanOrEqual(5000);
-    expect(used).toBeGreaterThan(5000 - 12);
-    // Each process got a share: the charges really interleaved.
-    for (const r of all) expect(r.granted).toBeGreaterThan(0);
-    const records = await w.store.log.interactions({ organizationId: context.organization.id });
-    expect(records.reduce((s, r) => s + r.count, 0)).toBe(used);
-    expect(records.reduce((s, r) => s + r.calls, 0)).toBe(all.reduce((s, r) => s + r.granted, 0));
+    await expectLimitHeldAcrossProcesses(w, { kind: 'sqlite', path });
     await w.close();
   });
 

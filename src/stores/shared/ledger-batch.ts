@@ -72,9 +72,11 @@ export interface LedgerWrites {
 }
 
 // The engine hands the same (frozen) counter and attribution objects to every call of a tenant in
-// a period, so their map keys are computed once per object, not once per call.
+// a period, so their map keys are computed once per object, not once per call. The keys are the
+// tables' primary keys: an Interaction record has every pointer, a rollup row no workspace or user,
+// a refusal row no interaction type.
 const counterKeys = new WeakMap<CounterRef, string>();
-const attributionKeys = new WeakMap<Attribution, string>();
+const attributionKeys = new WeakMap<Attribution, { record: string; rollup: string; refusal: string }>();
 
 export function counterKey(ref: CounterRef): string {
   let key = counterKeys.get(ref);
@@ -85,21 +87,26 @@ export function counterKey(ref: CounterRef): string {
   return key;
 }
 
-function attributionKey(a: Attribution): string {
-  let key = attributionKeys.get(a);
-  if (key === undefined) {
-    key = [a.workspaceId, a.userId, a.type, a.organizationId, a.namespaceId, a.apiKeyId, a.operation].join('\u0000');
-    attributionKeys.set(a, key);
+function attributionKeysOf(a: Attribution) {
+  let keys = attributionKeys.get(a);
+  if (keys === undefined) {
+    const tuple = [a.organizationId, a.namespaceId, a.apiKeyId, a.operation].join('\u0000');
+    keys = { record: [tuple, a.type, a.workspaceId, a.userId].join('\u0000'), rollup: `${tuple}\u0000${a.type}`, refusal: tuple };
+    attributionKeys.set(a, keys);
   }
-  return key;
+  return keys;
 }
 
 export function interactionKey(month: number, year: number, a: Attribution): string {
-  return `${year}-${month}\u0000${attributionKey(a)}`;
+  return `${year}-${month}\u0000${attributionKeysOf(a).record}`;
 }
 
 export function rollupKey(day: string, a: Attribution): string {
-  return `${day}\u0000${attributionKey(a)}`;
+  return `${day}\u0000${attributionKeysOf(a).rollup}`;
+}
+
+export function refusalKey(day: string, a: Attribution, reason: string): string {
+  return `${day}\u0000${attributionKeysOf(a).refusal}\u0000${reason}`;
 }
 
 /** A ledger batch: reads go through the view plus what earlier charges of the batch wrote. */
@@ -211,7 +218,7 @@ export class LedgerBatch {
 
   private countRefusal(call: { day: string; attribution: Attribution }, reason: string): void {
     this.rollup(call).refused += 1;
-    const key = `${rollupKey(call.day, call.attribution)}\u0000${reason}`;
+    const key = refusalKey(call.day, call.attribution, reason);
     const existing = this.writes.refusals.get(key);
     if (existing) existing.count += 1;
     else this.writes.refusals.set(key, { day: call.day, attribution: call.attribution, reason, count: 1 });

@@ -1,28 +1,11 @@
 import type Database from 'better-sqlite3';
-import type { FeedbackRepository, MemoryRecord, MemoryRepository } from '../contract.js';
+import type { FeedbackRepository, MemoryRepository } from '../contract.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
 import { searchTerms } from '../shared/search-terms.js';
 import { guarded } from './sqlite-errors.js';
-import type { Row } from './sqlite-mapper.js';
+import { toFeedback, toMemory, type Row } from './sqlite-mapper.js';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
-
-function toMemory(row: Row): MemoryRecord {
-  return {
-    id: String(row.id),
-    organizationId: String(row.organization_id),
-    namespaceId: String(row.namespace_id),
-    content: String(row.content),
-    type: String(row.type),
-    metadata: row.metadata === null ? null : (JSON.parse(String(row.metadata)) as Record<string, unknown>),
-    externalUserId: row.external_user_id === null ? null : String(row.external_user_id),
-    userId: row.user_id === null ? null : String(row.user_id),
-    extra: JSON.parse(String(row.extra)) as Record<string, unknown>,
-    bytes: Number(row.bytes),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
-}
 
 export function createSqliteMemories(db: Database.Database): MemoryRepository {
   const insert = db.prepare(`
@@ -127,17 +110,7 @@ export function createSqliteFeedback(db: Database.Database): FeedbackRepository 
     },
     async get(organizationId, id) {
       const row = guarded(() => db.prepare('SELECT * FROM feedback WHERE organization_id = ? AND id = ?').get(organizationId, id) as Row | undefined);
-      if (!row) return null;
-      return {
-        id: String(row.id),
-        organizationId: String(row.organization_id),
-        namespaceId: row.namespace_id === null ? null : String(row.namespace_id),
-        searchId: String(row.search_id),
-        userId: row.user_id === null ? null : String(row.user_id),
-        externalUserId: row.external_user_id === null ? null : String(row.external_user_id),
-        data: JSON.parse(String(row.data)) as Record<string, unknown>,
-        createdAt: Number(row.created_at),
-      };
+      return row ? toFeedback(row) : null;
     },
   };
 }

@@ -1,0 +1,103 @@
+/**
+ * Charge + record on PostgreSQL, beside rate-limiter-flexible's RateLimiterPostgres.consume() and a
+ * raw upsert loop on the same server, each with a pool of 8 connections, at 1, 8 and 100
+ * concurrent callers.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import pg from 'pg';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
+import { loadConfig } from '../src/cli/load-config.js';
+import { createMeter, systemClock } from '../src/metering/index.js';
+import { createPostgresStore } from '../src/stores/postgres/index.js';
+import { createTenancy } from '../src/tenancy/index.js';
+import { closedLoop, machine, ratioTable, type LoadResult } from './lib/measure.js';
+import { benchWorkload } from './lib/tenants.js';
+
+const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const POOL = 8;
+const CONCURRENCY = [1, 8, 100];
+const KEYS = 4;
+const ROUNDS = 3;
+
+/**
+ * Runs the subjects in turn, ROUNDS times, so that load from elsewhere on the machine (it is shared)
+ * weighs on each of them alike; merges each subject's rounds.
+ */
+async function interleaved(subjects: readonly { label: string; call: (i: number) => Promise<unknown> }[], concurrency: number): Promise<LoadResult[]> {
+  const rounds = subjects.map(() => [] as LoadResult[]);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [s, subject] of subjects.entries()) rounds[s]!.push(await closedLoop(subject.label, concurrency, DURATION_MS / ROUNDS, subject.call));
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return rounds.map((runs) => {
+    const calls = runs.reduce((sum, r) => sum + r.calls, 0);
+    const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
+    return { ...runs[0]!, calls, seconds, perSecond: calls / seconds, p50Ms: median(runs.map((r) => r.p50Ms)), p99Ms: median(runs.map((r) => r.p99Ms)) };
+  });
+}
+
+export async function benchChargePostgres(): Promise<string> {
+  const schema = `tollgate_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+  const raw = new pg.Pool({ connectionString: DATABASE_URL, max: POOL });
+  const rlfPool = new pg.Pool({ connectionString: DATABASE_URL, max: POOL });
+  const config = loadConfig({ env: { TOLLGATE_STORE: 'postgres', DATABASE_URL, TOLLGATE_KEY_SECRET: randomBytes(32).toString('hex') } });
+  const tollgate = await Promise.all([true, false].map((events) => openTollgate(`${schema}_${events ? 'events' : 'noevents'}`, events, config)));
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.query(`CREATE TABLE ${schema}.raw (k text PRIMARY KEY, n bigint NOT NULL)`);
+    const upsert = `INSERT INTO ${schema}.raw AS r (k, n) VALUES ($1, 1) ON CONFLICT (k) DO UPDATE SET n = r.n + 1`;
+    const limiter = await new Promise<RateLimiterPostgres>((resolve, reject) => {
+      const made: RateLimiterPostgres = new RateLimiterPostgres(
+        { storeClient: rlfPool, storeType: 'pool', schemaName: schema, tableName: 'rlflx', points: 1e12, duration: 3600 },
+        (error?: Error) => (error ? reject(error) : resolve(made)),
+      );
+    });
+
+    const subjects = [
+      { label: 'raw upsert (server limit)', call: (i: number) => raw.query(upsert, [`k${i % KEYS}`]) },
+      { label: 'rate-limiter-flexible RateLimiterPostgres consume()', call: (i: number) => limiter.consume(`k${i % KEYS}`) },
+      ...tollgate,
+    ];
+    const loadBefore = os.loadavg()[0]!;
+    const results: LoadResult[] = [];
+    for (const concurrency of CONCURRENCY) results.push(...(await interleaved(subjects, concurrency)));
+    const loadAfter = os.loadavg()[0]!;
+    const same = (label: string) => (r: LoadResult) => results.find((b) => b.label.startsWith(label) && b.concurrency === r.concurrency);
+    return [
+      `Machine: ${machine()}; PostgreSQL ${(await admin.query('SHOW server_version')).rows[0]!.server_version} on the same machine (synchronous_commit = ${
+        (await admin.query('SHOW synchronous_commit')).rows[0]!.synchronous_commit
+      }), 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after. Each row runs ${DURATION_MS / 1000} s in ${ROUNDS} rounds taken in turn with the other subjects at the same concurrency (the table gives calls over the total time, and the median p50 and p99 of the rounds), with a pool of ${POOL} connections. Tollgate: 1 organization, ${KEYS} keys in ${KEYS} namespaces, 4 operations; every charge checks and moves the organization, namespace and key counters and the minute window, and writes the Interaction record and the daily rollup (and, where on, a usage event), in one transaction per group of charges. rate-limiter-flexible and the raw upsert move one row per call, over the same ${KEYS} keys.`,
+      '',
+      ratioTable(results, [
+        { label: 'vs RLF consume() at the same concurrency', baselineOf: same('rate-limiter-flexible') },
+        { label: 'vs raw upsert at the same concurrency', baselineOf: same('raw upsert') },
+      ]),
+    ].join('\n');
+  } finally {
+    for (const t of tollgate) await t.close();
+    await raw.end();
+    await rlfPool.end();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    for (const t of tollgate) await admin.query(`DROP SCHEMA IF EXISTS ${t.schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+async function openTollgate(schema: string, events: boolean, config: ReturnType<typeof loadConfig>) {
+  const store = await createPostgresStore({ connectionString: DATABASE_URL, schema, poolSize: POOL, clock: systemClock, events: { enabled: events, retentionDays: 30 } });
+  const meter = createMeter({ store, plans: config.plans, keySecret: config.keySecret });
+  const tenancy = createTenancy({ directory: store.directory, plans: config.plans, keySecret: config.keySecret, clock: systemClock });
+  const call = await benchWorkload(tenancy, meter, KEYS);
+  return {
+    schema,
+    label: `Tollgate charge+record on PostgreSQL, ${events ? 'with usage events' : 'events off'}`,
+    call,
+    close: async () => {
+      await meter.close();
+      await store.close();
+    },
+  };
+}

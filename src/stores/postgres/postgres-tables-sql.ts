@@ -1,0 +1,227 @@
+/**
+ * DDL of the tables, as templates over the quoted schema name.
+ *
+ * Directory tables (organizations … tenant_changes) are small and read by id or key prefix from
+ * anywhere: on Citus they become reference tables. Usage tables carry organization_id first in
+ * every primary key, so that they can be distributed by organization and colocated (see
+ * docs/scaling-out.md). Nullable pointers of the usage tables are stored as '' so that they can be
+ * part of primary keys (the mapper turns '' back into null).
+ * Times are epoch milliseconds (bigint), as everywhere in Tollgate.
+ */
+export const DIRECTORY_TABLES = (s: string) => `
+CREATE TABLE ${s}.organizations (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  subscription_id text NOT NULL,
+  plan_tier text NOT NULL,
+  subscription_status text NOT NULL,
+  trial_ends_at bigint,
+  metered_billing boolean NOT NULL DEFAULT false,
+  billing_customer_id text,
+  billing_anchor_day integer,
+  rate_limits jsonb NOT NULL DEFAULT '{}',
+  default_namespace_id text,
+  workspace_id text,
+  company_id text,
+  owner_user_id text,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE TABLE ${s}.workspaces (
+  id text PRIMARY KEY,
+  organization_id text NOT NULL,
+  name text NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE TABLE ${s}.users (
+  id text PRIMARY KEY,
+  organization_id text NOT NULL,
+  name text NOT NULL,
+  email text,
+  created_at bigint NOT NULL
+);
+CREATE TABLE ${s}.namespaces (
+  id text PRIMARY KEY,
+  organization_id text NOT NULL,
+  name text NOT NULL,
+  environment_type text NOT NULL,
+  is_active boolean NOT NULL DEFAULT true,
+  rate_limits jsonb NOT NULL DEFAULT '{}',
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  deleted_at bigint
+);
+CREATE INDEX namespaces_by_organization ON ${s}.namespaces (organization_id, created_at);
+CREATE TABLE ${s}.api_keys (
+  id text PRIMARY KEY,
+  kind text NOT NULL CHECK (kind IN ('namespace', 'organization')),
+  organization_id text NOT NULL,
+  namespace_id text,
+  user_id text,
+  name text NOT NULL,
+  prefix text NOT NULL UNIQUE,
+  hash text NOT NULL,
+  permissions text[] NOT NULL,
+  cap_mini bigint,
+  cap_premium bigint,
+  created_at bigint NOT NULL,
+  last_used_at bigint,
+  expires_at bigint,
+  revoked_at bigint
+);
+CREATE INDEX api_keys_by_organization ON ${s}.api_keys (organization_id, namespace_id);
+-- Every directory change, in commit order (writers serialize on an advisory lock), so that a
+-- process that missed a NOTIFY catches up by polling past the last sequence number it saw.
+CREATE TABLE ${s}.tenant_changes (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  kind text NOT NULL,
+  id text NOT NULL,
+  extra text NOT NULL,
+  at bigint NOT NULL
+);
+`;
+
+export const USAGE_TABLES = (s: string) => `
+CREATE TABLE ${s}.counters (
+  organization_id text NOT NULL,
+  scope text NOT NULL,
+  scope_id text NOT NULL,
+  metric text NOT NULL,
+  period text NOT NULL,
+  used bigint NOT NULL,
+  PRIMARY KEY (organization_id, scope, scope_id, metric, period)
+);
+-- readCounters and adjust name a counter without its organization (CounterRef has none).
+CREATE INDEX counters_by_ref ON ${s}.counters (scope, scope_id, metric, period);
+CREATE TABLE ${s}.rate_windows (
+  organization_id text NOT NULL,
+  key text NOT NULL,
+  window_start bigint NOT NULL,
+  count bigint NOT NULL,
+  PRIMARY KEY (organization_id, key, window_start)
+);
+CREATE TABLE ${s}.interactions (
+  organization_id text NOT NULL,
+  year integer NOT NULL,
+  month integer NOT NULL,
+  namespace_id text NOT NULL,
+  api_key_id text NOT NULL,
+  operation_type text NOT NULL,
+  type text NOT NULL,
+  workspace_id text NOT NULL,
+  user_id text NOT NULL,
+  subscription_id text NOT NULL,
+  company_id text NOT NULL,
+  count bigint NOT NULL,
+  calls bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (organization_id, year, month, namespace_id, api_key_id, operation_type, type, workspace_id, user_id)
+);
+CREATE INDEX interactions_by_namespace ON ${s}.interactions (namespace_id, year, month);
+CREATE INDEX interactions_by_api_key ON ${s}.interactions (api_key_id, year, month);
+CREATE TABLE ${s}.daily_rollups (
+  organization_id text NOT NULL,
+  day text NOT NULL,
+  namespace_id text NOT NULL,
+  api_key_id text NOT NULL,
+  operation_type text NOT NULL,
+  type text NOT NULL,
+  count bigint NOT NULL,
+  calls bigint NOT NULL,
+  refused bigint NOT NULL,
+  refunded bigint NOT NULL,
+  PRIMARY KEY (organization_id, day, namespace_id, api_key_id, operation_type, type)
+);
+CREATE TABLE ${s}.daily_refusals (
+  organization_id text NOT NULL,
+  day text NOT NULL,
+  namespace_id text NOT NULL,
+  api_key_id text NOT NULL,
+  operation_type text NOT NULL,
+  reason text NOT NULL,
+  count bigint NOT NULL,
+  PRIMARY KEY (organization_id, day, namespace_id, api_key_id, operation_type, reason)
+);
+-- Append-only: a refund adds a 'refunded' event for the same charge_id rather than rewriting one.
+CREATE TABLE ${s}.usage_events (
+  organization_id text NOT NULL,
+  at bigint NOT NULL,
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  charge_id text NOT NULL,
+  namespace_id text NOT NULL,
+  api_key_id text NOT NULL,
+  operation_type text NOT NULL,
+  type text NOT NULL,
+  cost bigint NOT NULL,
+  outcome text NOT NULL,
+  reason text,
+  idempotency_key text,
+  PRIMARY KEY (organization_id, at, seq)
+);
+-- Events arrive in time order: a BRIN index finds the expired ones for almost no upkeep.
+CREATE INDEX usage_events_by_time ON ${s}.usage_events USING brin (at);
+-- A key that was never granted, or was refunded, keeps its row with expires_at = 0 (absent): the
+-- row is what a charge locks to decide the key, even the first time.
+CREATE TABLE ${s}.idempotency_keys (
+  organization_id text NOT NULL,
+  api_key_id text NOT NULL,
+  key text NOT NULL,
+  fingerprint text NOT NULL,
+  expires_at bigint NOT NULL,
+  result jsonb,
+  PRIMARY KEY (organization_id, api_key_id, key)
+);
+CREATE TABLE ${s}.refunds (
+  organization_id text NOT NULL,
+  charge_id text NOT NULL,
+  at bigint NOT NULL,
+  PRIMARY KEY (organization_id, charge_id)
+);
+CREATE TABLE ${s}.settings (
+  name text PRIMARY KEY,
+  value text NOT NULL
+);
+CREATE TABLE ${s}.idempotent_responses (
+  scope text NOT NULL,
+  key text NOT NULL,
+  status integer NOT NULL,
+  headers jsonb NOT NULL,
+  body text NOT NULL,
+  expires_at bigint NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+`;
+
+/** Memories are always addressed inside one namespace, so namespace_id leads their key. */
+export const CONTENT_TABLES = (s: string) => `
+CREATE TABLE ${s}.memories (
+  namespace_id text NOT NULL,
+  id text NOT NULL,
+  organization_id text NOT NULL,
+  content text NOT NULL,
+  type text NOT NULL,
+  metadata jsonb,
+  external_user_id text,
+  user_id text,
+  extra jsonb NOT NULL DEFAULT '{}',
+  bytes bigint NOT NULL,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL,
+  search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, content)) STORED,
+  PRIMARY KEY (namespace_id, id)
+);
+CREATE INDEX memories_search ON ${s}.memories USING gin (search);
+CREATE INDEX memories_by_external_user ON ${s}.memories (namespace_id, external_user_id);
+CREATE TABLE ${s}.feedback (
+  organization_id text NOT NULL,
+  id text NOT NULL,
+  namespace_id text,
+  search_id text NOT NULL,
+  user_id text,
+  external_user_id text,
+  data jsonb NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (organization_id, id)
+);
+`;
