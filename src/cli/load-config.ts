@@ -50,6 +50,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('store.kind', env.TOLLGATE_STORE);
   set('store.sqlitePath', env.TOLLGATE_DATA);
   set('store.databaseUrl', env.DATABASE_URL);
+  set('store.postgresSchema', env.TOLLGATE_PG_SCHEMA);
   set('store.redisUrl', env.REDIS_URL);
   set('store.parse.serverUrl', env.PARSE_SERVER_URL);
   set('store.parse.appId', env.PARSE_APP_ID);

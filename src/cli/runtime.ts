@@ -31,7 +31,7 @@ export async function openStore(config: Config, clock: Clock, logger: Logger = s
     case 'ram':
       return createRamStore({ clock, events: events.enabled });
     case 'postgres':
-      return createPostgresStore({ connectionString: config.store.databaseUrl!, clock, events });
+      return createPostgresStore({ connectionString: config.store.databaseUrl!, schema: config.store.postgresSchema, clock, events });
     case 'parse': {
       const parse = config.store.parse!;
       const base = await openStore({ ...config, store: { ...config.store, kind: parse.base } }, clock, logger);

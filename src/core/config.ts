@@ -29,6 +29,8 @@ export interface Config {
     readonly kind: StoreKind;
     readonly sqlitePath: string;
     readonly databaseUrl: string | null;
+    /** The PostgreSQL schema Tollgate's tables live in. */
+    readonly postgresSchema: string;
     readonly redisUrl: string | null;
     /** With the parse store: where Parse Server is, and which store decides quota under it. */
     readonly parse: { readonly serverUrl: string; readonly appId: string; readonly masterKey: string; readonly base: BaseStoreKind } | null;
@@ -111,7 +113,14 @@ export function parseConfig(input: unknown): Config {
   const config: Config = {
     port: read.integer('port', 8080, 0, 65535),
     host: read.optionalString('host') ?? '0.0.0.0',
-    store: { kind, sqlitePath: store.optionalString('sqlitePath') ?? './data/tollgate.db', databaseUrl, redisUrl, parse },
+    store: {
+      kind,
+      sqlitePath: store.optionalString('sqlitePath') ?? './data/tollgate.db',
+      databaseUrl,
+      postgresSchema: store.optionalString('postgresSchema') ?? 'tollgate',
+      redisUrl,
+      parse,
+    },
     keySecret,
     adminKey,
     metering,
