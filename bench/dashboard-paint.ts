@@ -9,27 +9,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { loadConfig } from '../src/cli/load-config.js';
 import { openRuntime } from '../src/cli/runtime.js';
 import { buildApp } from '../src/http/app.js';
 import { createAdminKeys } from '../src/tenancy/index.js';
 import { buildWeb, isWebBuildStale } from '../web/build.js';
+import { CHROMIUM, CHROMIUM_ARGS, measureDashboard, paintTable } from './lib/dashboard-paint-measure.js';
 import { machine } from './lib/measure.js';
 
 const RUNS = Number(process.env.BENCH_PAINT_RUNS ?? 15);
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const DAY_MS = 24 * 60 * 60 * 1000;
-const SESSION_KEY = 'tollgate.dashboard.session';
 
-interface Paint {
-  readonly fcpMs: number;
-  readonly numbersInPageMs: number;
-  readonly numbersPaintedMs: number;
-  readonly usageApiMs: number;
-}
 
 /** A month of usage through the HTTP API: 5 namespaces × 4 keys, each calling four operations every day. */
 async function seed(app: Awaited<ReturnType<typeof buildApp>>, runtime: Awaited<ReturnType<typeof openRuntime>>, setNow: (ms: number) => void) {
@@ -60,35 +52,6 @@ async function seed(app: Awaited<ReturnType<typeof buildApp>>, runtime: Awaited<
   return { orgKey, calls, keys: keys.length + 1, rollupRows };
 }
 
-async function measure(page: Page): Promise<Paint> {
-  await page.waitForFunction(() => performance.getEntriesByName('tollgate:numbers-shown').length > 0, undefined, { timeout: 10_000 });
-  return page.evaluate(async () => {
-    const painted = await new Promise<number>((resolve) => {
-      new PerformanceObserver((list) => {
-        const entries = list.getEntries() as (PerformanceEntry & { identifier: string; renderTime: number; loadTime: number })[];
-        const totals = entries.filter((e) => e.identifier === 'usage-totals');
-        if (totals.length > 0) resolve(Math.max(...totals.map((e) => e.renderTime || e.loadTime)));
-      }).observe({ type: 'element', buffered: true });
-      setTimeout(() => resolve(Number.NaN), 3000);
-    });
-    const usage = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((r) => r.name.includes('/usage'));
-    return {
-      fcpMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN,
-      numbersInPageMs: performance.getEntriesByName('tollgate:numbers-shown')[0]!.startTime,
-      numbersPaintedMs: painted,
-      usageApiMs: usage ? usage.responseEnd - usage.requestStart : Number.NaN,
-    };
-  });
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const max = (xs: number[]) => Math.max(...xs);
-const ms = (x: number) => (Number.isNaN(x) ? '—' : `${Math.round(x)}`);
-
-function row(label: string, runs: Paint[]): string {
-  const col = (pick: (p: Paint) => number) => (runs.every((p) => Number.isNaN(pick(p))) ? '—' : `${ms(median(runs.map(pick)))} / ${ms(max(runs.map(pick)))}`);
-  return `| ${label} | ${runs.length} | ${col((p) => p.fcpMs)} | ${col((p) => p.numbersInPageMs)} | ${col((p) => p.numbersPaintedMs)} | ${col((p) => p.usageApiMs)} |`;
-}
 
 export async function benchDashboardPaint(): Promise<string> {
   if (isWebBuildStale()) await buildWeb();
@@ -115,50 +78,12 @@ export async function benchDashboardPaint(): Promise<string> {
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     const url = `${baseUrl}/dashboard/`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const session = JSON.stringify({ kind: 'api_key', key: seeded.orgKey });
+    const { signIn, cold, warm } = await measureDashboard(browser, url, seeded.orgKey, RUNS);
 
-    const signIn: Paint[] = [];
-    const cold: Paint[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      const page = await context.newPage();
-      await page.goto(url);
-      await page.waitForSelector('form.sign-in');
-      const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN);
-      signIn.push({ fcpMs: fcp, numbersInPageMs: Number.NaN, numbersPaintedMs: Number.NaN, usageApiMs: Number.NaN });
-      await context.close();
-
-      const returning = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      await returning.addInitScript(([key, value]) => sessionStorage.setItem(key!, value!), [SESSION_KEY, session]);
-      const again = await returning.newPage();
-      await again.goto(url);
-      cold.push(await measure(again));
-      await returning.close();
-    }
-
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addInitScript(([key, value]) => sessionStorage.setItem(key!, value!), [SESSION_KEY, session]);
-    const page = await context.newPage();
-    await page.goto(url);
-    await measure(page);
-    const warm: Paint[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      await page.reload();
-      warm.push(await measure(page));
-    }
-
-    const all = [...cold, ...warm];
-    const worst = max(all.map((p) => p.numbersPaintedMs));
     return [
       `Machine: ${machine()}; Chromium ${browser.version()} headless. Server in this process on SQLite; ${seeded.calls.toLocaleString('en-US')} calls seeded through the HTTP API over 28 days (5 namespaces, ${seeded.keys} keys, 4 operations: ${seeded.rollupRows.toLocaleString('en-US')} daily rollup rows in the period), the dashboard signed in with the organization key. Milliseconds from navigation start, median / max of ${RUNS} runs.`,
       '',
-      '| load | runs | first contentful paint | numbers in the page | numbers painted | GET /v1/usage |',
-      '|---|---|---|---|---|---|',
-      row('first visit (sign-in form, new context)', signIn),
-      row('signed-in tab, new context (cold cache)', cold),
-      row('signed-in tab, reload (warm cache)', warm),
-      '',
-      `**Slowest time to the numbers painted: ${ms(worst)} ms** (goal: under 1,000 ms).`,
+      paintTable({ signIn, cold, warm }),
     ].join('\n');
   } finally {
     await browser?.close();

@@ -1,5 +1,6 @@
 /** npm run bench [-- name…]: runs the benchmarks and rewrites their sections of bench/README.md. */
 import { benchChargePostgres } from './charge-postgres.js';
+import { benchAnalytics10m } from './analytics-10m.js';
 import { benchChargeSqlite } from './charge-sqlite.js';
 import { benchDashboardPaint } from './dashboard-paint.js';
 import { benchHttpMetered } from './http-metered.js';
@@ -7,6 +8,7 @@ import { writeSection } from './lib/readme.js';
 import { benchRecordParse } from './record-parse.js';
 
 const BENCHES: Record<string, () => Promise<string>> = {
+  'analytics-10m': benchAnalytics10m,
   'charge-sqlite': benchChargeSqlite,
   'http-metered': benchHttpMetered,
   'record-parse': benchRecordParse,
