@@ -87,6 +87,7 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
         by_operation_type: summary.groups.operation_type.map(groupJson('operation_type')),
         by_namespace: summary.groups.namespace.map(groupJson('namespace_id')),
         by_api_key: summary.groups.api_key.map(groupJson('api_key_id')),
+        top_api_keys: topGroups(summary.groups.api_key, TOP_KEYS).map(groupJson('api_key_id')),
         by_day: summary.groups.day.map(groupJson('day')),
         by_type: summary.groups.type.map(groupJson('type')),
         refused: summary.refused,
@@ -110,6 +111,13 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
       return { total, breakdown };
     },
   };
+}
+
+const TOP_KEYS = 5;
+
+/** The groups that used the most interactions (then the most calls), best first. */
+export function topGroups(groups: readonly UsageGroup[], count: number): UsageGroup[] {
+  return [...groups].sort((a, b) => b.count - a.count || b.calls - a.calls || a.key.localeCompare(b.key)).slice(0, count);
 }
 
 export type UsageReports = ReturnType<typeof createUsageReports>;

@@ -88,6 +88,12 @@ describe('GET /v1/usage: the sections the dashboard shows', () => {
     expect(apiKeys[keys.org.id]).toMatchObject({ kind: 'organization', namespace_id: null, interactions: { mini: { used: 4, limit: null } } });
     expect(apiKeys[keys.staging.id]).toMatchObject({ refused: 1, interactions: { mini: { used: 20, remaining: null } } });
     for (const k of r.api_keys) expect(k).not.toHaveProperty('hash');
+    // Top keys: most interactions first (staging ci 20, backend 8+3 premium, scripts 4).
+    expect(r.top_api_keys.map((k: any) => [k.api_key_id, k.interactions])).toEqual([
+      [keys.staging.id, 20],
+      [keys.prod.id, 11],
+      [keys.org.id, 4],
+    ]);
 
     // Every day of the period up to today, zeros included; the days add up to the totals.
     expect(r.daily).toHaveLength(16);
