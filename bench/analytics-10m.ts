@@ -23,6 +23,7 @@ import { systemClock } from '../src/metering/index.js';
 import type { Store } from '../src/stores/contract.js';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
+import { eventTuple } from '../src/stores/sqlite/sqlite-ledger.js';
 import { createAdminKeys, createTenancy } from '../src/tenancy/index.js';
 import { buildWeb, isWebBuildStale } from '../web/build.js';
 import { CHROMIUM, CHROMIUM_ARGS, measureDashboard, paintTable } from './lib/dashboard-paint-measure.js';
@@ -131,16 +132,35 @@ function aggregates(tenants: readonly Tenant[]) {
 async function fillSqlite(store: Store & { database: import('better-sqlite3').Database }, tenants: readonly Tenant[]): Promise<number> {
   const db = store.database;
   const started = performance.now();
-  const rowSql = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-  const insert500 = db.prepare(`INSERT INTO usage_events (charge_id, at, organization_id, namespace_id, api_key_id, operation_type, type, cost, outcome, reason, idempotency_key) VALUES ${Array(500).fill(rowSql).join(',')}`);
-  const insert1 = db.prepare(`INSERT INTO usage_events (charge_id, at, organization_id, namespace_id, api_key_id, operation_type, type, cost, outcome, reason, idempotency_key) VALUES ${rowSql}`);
+  // Events as the store writes them: segments of a group commit's events (here 1,000 a segment).
+  const addSegment = db.prepare('INSERT INTO usage_event_segments (first_at, last_at, events) VALUES (?, ?, ?)');
+  const addSegmentOrg = db.prepare('INSERT INTO usage_event_segment_orgs (organization_id, seq, first_at, last_at) VALUES (?, ?, ?, ?)');
   let n = 0;
   for (const page of eventPages(tenants, 50_000)) {
     db.transaction(() => {
-      const values = (c: ReturnType<typeof call>) => [`e${n++}`, c.atMs, c.t.org.id, c.key.namespaceId, c.key.id, c.operation, 'mini', c.cost, c.refused ? 'refused' : 'granted', c.refused ? 'quota:organization' : null, null];
-      let i = 0;
-      for (; i + 500 <= page.length; i += 500) insert500.run(page.slice(i, i + 500).flatMap(values));
-      for (; i < page.length; i++) insert1.run(values(page[i]!));
+      for (let at = 0; at < page.length; at += 1000) {
+        const events = page.slice(at, at + 1000).map((c) => ({
+          chargeId: `e${n++}`,
+          atMs: c.atMs,
+          organizationId: c.t.org.id,
+          namespaceId: c.key.namespaceId,
+          apiKeyId: c.key.id,
+          operation: c.operation,
+          type: 'mini' as const,
+          cost: c.cost,
+          outcome: c.refused ? ('refused' as const) : ('granted' as const),
+          reason: c.refused ? 'quota:organization' : null,
+          idempotencyKey: null,
+        }));
+        const times = events.map((e) => e.atMs);
+        const seq = addSegment.run(Math.min(...times), Math.max(...times), JSON.stringify(events.map(eventTuple))).lastInsertRowid;
+        const spans = new Map<string, [number, number]>();
+        for (const e of events) {
+          const span = spans.get(e.organizationId);
+          spans.set(e.organizationId, span ? [Math.min(span[0], e.atMs), Math.max(span[1], e.atMs)] : [e.atMs, e.atMs]);
+        }
+        for (const [org, [first, last]] of spans) addSegmentOrg.run(org, seq, first, last);
+      }
     })();
   }
   const { rollups, interactions, refusals } = aggregates(tenants);
@@ -239,11 +259,24 @@ export async function benchAnalytics10m(): Promise<string> {
     const reportsSqlite = createUsageReports({ log: sqlite.log, directory: sqlite.directory, plans: loadConfig({ env: { TOLLGATE_KEY_SECRET: KEY_SECRET, TOLLGATE_DATA: ':memory:' } }).plans, clock });
     const sqliteReport = await time(RUNS, () => reportsSqlite.report({ organization: big }));
     const check = await reportsSqlite.report({ organization: big });
-    const rawSql = 'SELECT operation_type, namespace_id, api_key_id, sum(CASE WHEN outcome = \'granted\' THEN cost ELSE 0 END) AS interactions, count(*) AS calls FROM usage_events WHERE organization_id = ? AND at >= ? AND at < ? GROUP BY operation_type, namespace_id, api_key_id';
-    const rawStmt = sqlite.database.prepare(rawSql);
-    const sqliteRaw = await time(Math.min(RUNS, 5), async () => rawStmt.all(big.id, MONTH_START, MONTH_START + DAYS * DAY_MS));
-    const rawTotal = (rawStmt.all(big.id, MONTH_START, MONTH_START + DAYS * DAY_MS) as { interactions: number }[]).reduce((s, r) => s + Number(r.interactions), 0);
+    // The peer on SQLite: the same breakdown from the raw events, read back through the store.
+    const fromEvents = async () => {
+      const events = await sqlite.log.events({ organizationId: big.id, fromMs: MONTH_START, toMs: MONTH_START + DAYS * DAY_MS, limit: CALLS });
+      const byTuple = new Map<string, number>();
+      let total = 0;
+      for (const e of events) {
+        if (e.outcome !== 'granted') continue;
+        total += e.cost;
+        const k = `${e.operation}|${e.namespaceId}|${e.apiKeyId}`;
+        byTuple.set(k, (byTuple.get(k) ?? 0) + e.cost);
+      }
+      return total;
+    };
+    const sqliteRaw = await time(Math.min(RUNS, 3), fromEvents);
+    const rawTotal = await fromEvents();
     if (rawTotal !== check.interactions.mini.used) throw new Error(`the generated records disagree: events ${rawTotal}, rollups ${check.interactions.mini.used}`);
+    const rawSql =
+      "SELECT operation_type, namespace_id, api_key_id, sum(CASE WHEN outcome = 'granted' THEN cost ELSE 0 END) AS interactions, count(*) AS calls FROM usage_events WHERE organization_id = $1 AND at >= $2 AND at < $3 GROUP BY operation_type, namespace_id, api_key_id";
     const sqliteBytes = statSync(sqlitePath).size;
     await sqlite.close();
 
@@ -255,7 +288,7 @@ export async function benchAnalytics10m(): Promise<string> {
     const pgBig = pgTenants[0]!.org;
     const pgReport = await time(RUNS, () => reportsPg.report({ organization: pgBig }));
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
-    const pgRawSql = rawSql.replace('?', '$1').replace('?', '$2').replace('?', '$3').replace('FROM usage_events', `FROM "${schema}".usage_events`);
+    const pgRawSql = rawSql.replace('FROM usage_events', `FROM "${schema}".usage_events`);
     const pgRaw = await time(Math.min(RUNS, 5), () => pool.query(pgRawSql, [pgBig.id, MONTH_START, MONTH_START + DAYS * DAY_MS]));
     await pool.end();
     await postgres.close();
@@ -289,7 +322,7 @@ export async function benchAnalytics10m(): Promise<string> {
       `| SQLite | ${fmt(sqliteReport)} | ${fmt(sqliteRaw)} | ${(sqliteRaw.p50 / sqliteReport.p50).toFixed(0)}× faster |`,
       `| PostgreSQL | ${fmt(pgReport)} | ${fmt(pgRaw)} | ${(pgRaw.p50 / pgReport.p50).toFixed(0)}× faster |`,
       '',
-      `Goal: under 50 ms on both. The peer is the same breakdown computed from the ${BIG_ORG_CALLS.toLocaleString('en-US')} raw events of that organization (one GROUP BY over its usage_events, by its organization and time index).`,
+      `Goal: under 50 ms on both. The peer is the same breakdown computed from the ${BIG_ORG_CALLS.toLocaleString('en-US')} raw usage events of that organization: on SQLite read back through the store (its event segments) and summed, on PostgreSQL one GROUP BY over its usage_events (by its organization and time index).`,
       '',
       'The dashboard over this SQLite file, signed in with the biggest organization\'s key (milliseconds from navigation start, median / max):',
       '',

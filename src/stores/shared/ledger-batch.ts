@@ -76,7 +76,10 @@ export interface LedgerWrites {
 // tables' primary keys: an Interaction record has every pointer, a rollup row no workspace or user,
 // a refusal row no interaction type.
 const counterKeys = new WeakMap<CounterRef, string>();
-const attributionKeys = new WeakMap<Attribution, { record: string; rollup: string; refusal: string }>();
+const attributionKeys = new WeakMap<
+  Attribution,
+  { record: string; rollup: string; refusal: string; lastPeriod: string; lastRecordKey: string; lastDay: string; lastRollupKey: string }
+>();
 
 export function counterKey(ref: CounterRef): string {
   let key = counterKeys.get(ref);
@@ -91,18 +94,29 @@ function attributionKeysOf(a: Attribution) {
   let keys = attributionKeys.get(a);
   if (keys === undefined) {
     const tuple = [a.organizationId, a.namespaceId, a.apiKeyId, a.operation].join('\u0000');
-    keys = { record: [tuple, a.type, a.workspaceId, a.userId].join('\u0000'), rollup: `${tuple}\u0000${a.type}`, refusal: tuple };
+    keys = { record: [tuple, a.type, a.workspaceId, a.userId].join('\u0000'), rollup: `${tuple}\u0000${a.type}`, refusal: tuple, lastPeriod: '', lastRecordKey: '', lastDay: '', lastRollupKey: '' };
     attributionKeys.set(a, keys);
   }
   return keys;
 }
 
 export function interactionKey(month: number, year: number, a: Attribution): string {
-  return `${year}-${month}\u0000${attributionKeysOf(a).record}`;
+  const keys = attributionKeysOf(a);
+  const period = `${year}-${month}`;
+  if (keys.lastPeriod !== period) {
+    keys.lastPeriod = period;
+    keys.lastRecordKey = `${period}\u0000${keys.record}`;
+  }
+  return keys.lastRecordKey;
 }
 
 export function rollupKey(day: string, a: Attribution): string {
-  return `${day}\u0000${attributionKeysOf(a).rollup}`;
+  const keys = attributionKeysOf(a);
+  if (keys.lastDay !== day) {
+    keys.lastDay = day;
+    keys.lastRollupKey = `${day}\u0000${keys.rollup}`;
+  }
+  return keys.lastRollupKey;
 }
 
 export function refusalKey(day: string, a: Attribution, reason: string): string {
@@ -123,7 +137,8 @@ export class LedgerBatch {
     refundIds: [],
   };
   private readonly baseCounters = new Map<string, number>();
-  private readonly baseRates = new Map<string, number>();
+  /** Minute windows by key, then by window start: no string is built per call. */
+  private readonly rateSlots = new Map<string, Map<number, { base: number; write: RateDelta | null }>>();
   private readonly pendingIdempotency = new Map<string, StoredIdempotency | null>();
   private readonly pendingRefunds = new Set<string>();
 
@@ -290,21 +305,23 @@ export class LedgerBatch {
     else this.writes.counters.set(key, { ref, delta: amount });
   }
 
+  private rateSlot(rateKey: string, windowStartMs: number) {
+    let windows = this.rateSlots.get(rateKey);
+    if (!windows) this.rateSlots.set(rateKey, (windows = new Map()));
+    let slot = windows.get(windowStartMs);
+    if (!slot) windows.set(windowStartMs, (slot = { base: this.view.rateCount(rateKey, windowStartMs), write: null }));
+    return slot;
+  }
+
   private readRate(rateKey: string, windowStartMs: number): number {
-    const key = `${rateKey}\u0000${windowStartMs}`;
-    let base = this.baseRates.get(key);
-    if (base === undefined) {
-      base = this.view.rateCount(rateKey, windowStartMs);
-      this.baseRates.set(key, base);
-    }
-    return base + (this.writes.rates.get(key)?.delta ?? 0);
+    const slot = this.rateSlot(rateKey, windowStartMs);
+    return slot.base + (slot.write?.delta ?? 0);
   }
 
   private addRate(rateKey: string, windowStartMs: number, amount: number): void {
-    const key = `${rateKey}\u0000${windowStartMs}`;
-    const existing = this.writes.rates.get(key);
-    if (existing) existing.delta += amount;
-    else this.writes.rates.set(key, { key: rateKey, windowStartMs, delta: amount });
+    const slot = this.rateSlot(rateKey, windowStartMs);
+    if (slot.write) slot.write.delta += amount;
+    else this.writes.rates.set(`${rateKey}\u0000${windowStartMs}`, (slot.write = { key: rateKey, windowStartMs, delta: amount }));
   }
 
   private readIdempotency(apiKeyId: string, key: string, mapKey: string): StoredIdempotency | null {

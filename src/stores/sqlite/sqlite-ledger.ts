@@ -43,8 +43,8 @@ export function createSqliteLedger(db: Database.Database, options: { recordEvent
     putIdempotency: db.prepare('INSERT OR REPLACE INTO idempotency_keys (api_key_id, key, fingerprint, expires_at, result) VALUES (?, ?, ?, ?, ?)'),
     deleteIdempotency: db.prepare('DELETE FROM idempotency_keys WHERE api_key_id = ? AND key = ?'),
     addRefund: db.prepare('INSERT OR IGNORE INTO refunds (charge_id, at) VALUES (?, ?)'),
-    addEvents: eventInsert(db, EVENT_CHUNK),
-    addEvent: eventInsert(db, 1),
+    addSegment: db.prepare('INSERT INTO usage_event_segments (first_at, last_at, events) VALUES (?, ?, ?)'),
+    addSegmentOrg: db.prepare('INSERT INTO usage_event_segment_orgs (organization_id, seq, first_at, last_at) VALUES (?, ?, ?, ?)'),
   };
 
   const view: LedgerView = {
@@ -55,6 +55,23 @@ export function createSqliteLedger(db: Database.Database, options: { recordEvent
       return row ? ({ fingerprint: row.fingerprint, expiresAtMs: row.expires_at, result: JSON.parse(row.result) } as StoredIdempotency) : null;
     },
     isRefunded: (chargeId) => sql.refunded.get(chargeId) !== undefined,
+  };
+
+  const writeEventSegment = (events: readonly UsageEvent[]) => {
+    let first = Infinity;
+    let last = -Infinity;
+    const organizations = new Map<string, { first: number; last: number }>();
+    for (const e of events) {
+      first = Math.min(first, e.atMs);
+      last = Math.max(last, e.atMs);
+      const span = organizations.get(e.organizationId);
+      if (span) {
+        span.first = Math.min(span.first, e.atMs);
+        span.last = Math.max(span.last, e.atMs);
+      } else organizations.set(e.organizationId, { first: e.atMs, last: e.atMs });
+    }
+    const seq = sql.addSegment.run(first, last, JSON.stringify(events.map(eventTuple))).lastInsertRowid;
+    for (const [organizationId, span] of organizations) sql.addSegmentOrg.run(organizationId, seq, span.first, span.last);
   };
 
   const write = (writes: LedgerWrites) => {
@@ -95,11 +112,7 @@ export function createSqliteLedger(db: Database.Database, options: { recordEvent
       sql.putIdempotency.run(p.apiKeyId, p.key, p.value.fingerprint, p.value.expiresAtMs, JSON.stringify(p.value.result));
     }
     for (const r of writes.refundIds) sql.addRefund.run(r.id, r.atMs);
-    // Events are the one write per charge rather than per distinct row: insert them many to a statement.
-    const events = writes.events;
-    let at = 0;
-    for (; at + EVENT_CHUNK <= events.length; at += EVENT_CHUNK) sql.addEvents.run(eventValues(events, at, EVENT_CHUNK));
-    for (; at < events.length; at++) sql.addEvent.run(eventValues(events, at, 1));
+    if (writes.events.length > 0) writeEventSegment(writes.events);
   };
 
   const batched = createBatchedLedger({
@@ -127,19 +140,7 @@ export function createSqliteLedger(db: Database.Database, options: { recordEvent
   };
 }
 
-const EVENT_CHUNK = 64;
-const EVENT_COLUMNS = 'charge_id, at, organization_id, namespace_id, api_key_id, operation_type, type, cost, outcome, reason, idempotency_key';
-
-function eventInsert(db: Database.Database, rows: number) {
-  const row = `(${Array(11).fill('?').join(', ')})`;
-  return db.prepare(`INSERT INTO usage_events (${EVENT_COLUMNS}) VALUES ${Array(rows).fill(row).join(', ')}`);
-}
-
-function eventValues(events: readonly UsageEvent[], from: number, count: number): unknown[] {
-  const values: unknown[] = [];
-  for (let i = from; i < from + count; i++) {
-    const e = events[i]!;
-    values.push(e.chargeId, e.atMs, e.organizationId, toKey(e.namespaceId), e.apiKeyId, e.operation, e.type, e.cost, e.outcome, e.reason, e.idempotencyKey);
-  }
-  return values;
+/** The columns of one event in a segment's JSON array (sqlite-log.ts reads them back). */
+export function eventTuple(e: UsageEvent): unknown[] {
+  return [e.chargeId, e.atMs, e.organizationId, e.namespaceId, e.apiKeyId, e.operation, e.type, e.cost, e.outcome, e.reason, e.idempotencyKey];
 }

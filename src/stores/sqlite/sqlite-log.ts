@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { IdempotencyCache, InteractionLog, RollupQuery, Settings } from '../contract.js';
+import type { IdempotencyCache, InteractionLog, RollupQuery, Settings, UsageEvent } from '../contract.js';
 import { guarded } from './sqlite-errors.js';
-import { toEvent, toInteraction, toKey, toRefusal, toRollup, type Row } from './sqlite-mapper.js';
+import { toInteraction, toKey, toRefusal, toRollup, type Row } from './sqlite-mapper.js';
 
 export function createSqliteLog(db: Database.Database): InteractionLog {
   return {
@@ -29,14 +29,42 @@ export function createSqliteLog(db: Database.Database): InteractionLog {
       return guarded(() => (db.prepare(`SELECT * FROM daily_refusals WHERE ${where} ORDER BY day`).all(...args) as Row[]).map(toRefusal));
     },
     async events({ organizationId, fromMs, toMs, limit }) {
-      return guarded(() =>
-        (
+      const segments = guarded(
+        () =>
           db
-            .prepare('SELECT * FROM usage_events WHERE organization_id = ? AND at >= ? AND at < ? ORDER BY at, seq LIMIT ?')
-            .all(organizationId, fromMs, toMs, limit) as Row[]
-        ).map(toEvent),
+            .prepare(
+              `SELECT s.events FROM usage_event_segment_orgs o JOIN usage_event_segments s ON s.seq = o.seq
+               WHERE o.organization_id = ? AND o.last_at >= ? AND o.first_at < ? ORDER BY o.seq`,
+            )
+            .pluck()
+            .all(organizationId, fromMs, toMs) as string[],
       );
+      const events: UsageEvent[] = [];
+      for (const segment of segments) {
+        for (const tuple of JSON.parse(segment) as unknown[][]) {
+          const e = fromEventTuple(tuple);
+          if (e.organizationId === organizationId && e.atMs >= fromMs && e.atMs < toMs) events.push(e);
+        }
+      }
+      // Oldest first; a stable sort keeps the commit order of events of the same millisecond.
+      return events.sort((a, b) => a.atMs - b.atMs).slice(0, limit);
     },
+  };
+}
+
+function fromEventTuple(t: unknown[]): UsageEvent {
+  return {
+    chargeId: String(t[0]),
+    atMs: Number(t[1]),
+    organizationId: String(t[2]),
+    namespaceId: (t[3] as string | null) ?? null,
+    apiKeyId: String(t[4]),
+    operation: String(t[5]),
+    type: t[6] as UsageEvent['type'],
+    cost: Number(t[7]),
+    outcome: t[8] as UsageEvent['outcome'],
+    reason: (t[9] as string | null) ?? null,
+    idempotencyKey: (t[10] as string | null) ?? null,
   };
 }
 

@@ -133,22 +133,24 @@ export const MIGRATIONS: readonly string[] = [
     count INTEGER NOT NULL,
     PRIMARY KEY (organization_id, day, namespace_id, api_key_id, operation_type, reason)
   ) WITHOUT ROWID;
-  -- Append-only: a refund adds a 'refunded' event for the same charge_id rather than rewriting one.
-  CREATE TABLE usage_events (
+  -- Usage events, append-only, one segment per group commit: the events of a group are one JSON
+  -- row (a refund adds a 'refunded' event rather than rewriting one), so the audit log costs one
+  -- row per group instead of one indexed row per call. Each organization with events in a segment
+  -- has a row in usage_event_segment_orgs, so one organization's events are found without reading
+  -- the others'.
+  CREATE TABLE usage_event_segments (
     seq INTEGER PRIMARY KEY,
-    charge_id TEXT NOT NULL,
-    at INTEGER NOT NULL,
-    organization_id TEXT NOT NULL,
-    namespace_id TEXT NOT NULL,
-    api_key_id TEXT NOT NULL,
-    operation_type TEXT NOT NULL,
-    type TEXT NOT NULL,
-    cost INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    reason TEXT,
-    idempotency_key TEXT
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    events TEXT NOT NULL
   );
-  CREATE INDEX usage_events_by_organization ON usage_events (organization_id, at);
+  CREATE TABLE usage_event_segment_orgs (
+    organization_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    PRIMARY KEY (organization_id, seq)
+  ) WITHOUT ROWID;
   CREATE TABLE idempotency_keys (
     api_key_id TEXT NOT NULL,
     key TEXT NOT NULL,

@@ -41,10 +41,10 @@ export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly
         // A sliding window reads the current and the previous window; anything older is dead.
         db.prepare('DELETE FROM rate_windows WHERE window_start < ?').run(now - 10 * 60_000);
         db.prepare('DELETE FROM refunds WHERE at < ?').run(now - 2 * DAY_MS);
-        // Events are appended in time order, so the old ones are a prefix of the rowids.
-        db.prepare('DELETE FROM usage_events WHERE seq < (SELECT seq FROM usage_events WHERE at >= ? ORDER BY seq LIMIT 1)').run(
-          now - events.retentionDays * DAY_MS,
-        );
+        // Segments whose newest event is past the retention go whole.
+        const cutoff = now - events.retentionDays * DAY_MS;
+        db.prepare('DELETE FROM usage_event_segment_orgs WHERE seq IN (SELECT seq FROM usage_event_segments WHERE last_at < ?)').run(cutoff);
+        db.prepare('DELETE FROM usage_event_segments WHERE last_at < ?').run(cutoff);
       }).immediate();
     } catch {
       // Busy: the next round cleans up.
