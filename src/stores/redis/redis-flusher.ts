@@ -1,0 +1,144 @@
+/**
+ * Moves the records in the organizations' streams to PostgreSQL (the record sink), and keeps this
+ * process's own entries until PostgreSQL is known to hold them.
+ *
+ * A drain, inside the sink's transaction and under its organizations' locks, reads each stream
+ * from its start with the current epoch (drain.lua); the sink applies what lies past its marks and
+ * commits; then the stream is trimmed up to what was read. So an entry leaves the stream only once
+ * PostgreSQL holds it, and one read twice (a crash between commit and trim, another process) sits
+ * at or before its mark and is skipped.
+ *
+ * This process's own entries are forgotten once a mark covers them. An entry that is in no stream
+ * any more although no mark covers it was lost with Redis's data (a FLUSHALL, a restart without
+ * persistence): the drain that read the whole stream did not find it, and it cannot come back,
+ * because entries are only appended, and only under the epoch they name. Such entries are
+ * replayed from here (the sink skips any it already holds). Only entries this process held before
+ * that drain read the stream count: one appended later may belong to a new epoch's stream.
+ */
+import type { Logger } from '../../core/ports.js';
+import type { RecordEntry, RecordSink } from '../contract.js';
+import type { RedisClient } from './redis-config.js';
+import { guardedRedis } from './redis-errors.js';
+import type { RedisKeys } from './redis-keys.js';
+import type { PendingEntries, PendingEntry } from './redis-pending.js';
+import { entryOf, recordsOf } from './redis-records.js';
+import type { RunScript } from './redis-scripts.js';
+
+/** Entries read from one stream per drain (each holds up to a group of jobs). */
+const ENTRIES_PER_READ = 200;
+/** Organizations drained in one PostgreSQL transaction. */
+const ORGANIZATIONS_PER_DRAIN = 100;
+
+export interface DrainedStream {
+  /** The organization's epoch when read ('' when its state was lost). */
+  readonly epoch: string;
+  /** Redis's clock when read. */
+  readonly nowMs: number;
+  /** The whole stream was read (and is now in PostgreSQL). */
+  readonly complete: boolean;
+}
+
+export interface RedisFlusher {
+  /** Drains the streams of the organizations this process wrote to (others' locks are skipped). */
+  flush(): Promise<void>;
+  /**
+   * Drains, waiting for the locks, until PostgreSQL holds every record this process has
+   * acknowledged for these organizations (all of them when none are named) and what their streams
+   * held when called: read-your-writes for the log, and a rebuild's starting point.
+   */
+  flushNow(organizationIds?: readonly string[]): Promise<void>;
+  /** Drains the organizations (skipping those another process drains); tells what each stream was. */
+  drain(organizationIds: readonly string[], wait: boolean): Promise<Map<string, DrainedStream>>;
+}
+
+export function createRedisFlusher(deps: {
+  client: RedisClient;
+  run: RunScript;
+  keys: RedisKeys;
+  sink: RecordSink;
+  pending: PendingEntries;
+  logger: Logger;
+}): RedisFlusher {
+  const { client, run, keys, sink, pending } = deps;
+  // One drain at a time in this process: a replay must never race this process's own drain.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = chain.then(work, work);
+    chain = next.catch(() => {});
+    return next;
+  };
+
+  const drainChunk = async (organizationIds: readonly string[], wait: boolean): Promise<Map<string, DrainedStream>> => {
+    const drained = new Map<string, DrainedStream & { lastId: string | null }>();
+    const held = new Map<string, readonly PendingEntry[]>();
+    const marks = await sink.drain(
+      organizationIds,
+      async (locked) => {
+        // What this process held before the streams were read: only these can be found lost.
+        for (const org of locked) held.set(org, pending.entries(org));
+        const replies = (await guardedRedis(() =>
+          Promise.all(locked.map((org) => run('drain', [keys.organization(org).marker, keys.organization(org).stream], [ENTRIES_PER_READ]))),
+        )) as [string, number, [string, string[]][]][];
+        const entries: RecordEntry[] = [];
+        locked.forEach((org, i) => {
+          const [epoch, nowMs, raw] = replies[i]!;
+          for (const [id, fields] of raw) entries.push(entryOf(org, id, fields));
+          drained.set(org, { epoch, nowMs, complete: raw.length < ENTRIES_PER_READ, lastId: raw.at(-1)?.[0] ?? null });
+        });
+        return entries;
+      },
+      { wait },
+    );
+    // PostgreSQL holds what was read: the streams may let it go.
+    await guardedRedis(() =>
+      Promise.all(
+        [...drained].filter(([, d]) => d.lastId !== null).map(([org, d]) => client.call('XTRIM', keys.organization(org).stream, 'MINID', successorOf(d.lastId!))),
+      ),
+    );
+    const lost: PendingEntry[] = [];
+    for (const [org, bySource] of marks) {
+      pending.confirm(org, bySource);
+      const stream = drained.get(org);
+      if (!stream?.complete) continue;
+      const stillPending = new Set(pending.entries(org));
+      for (const entry of held.get(org) ?? []) if (entry.epoch !== stream.epoch && stillPending.has(entry)) lost.push(entry);
+    }
+    if (lost.length > 0) {
+      deps.logger.warn({ entries: lost.length }, 'redis store: records lost with Redis data are replayed into PostgreSQL from this process');
+      await sink.replay(lost.map((e) => ({ organizationId: e.organizationId, source: e.epoch, position: e.position, records: recordsOf(e.organizationId, e.descriptions, e.outcomes) })));
+      for (const org of new Set(lost.map((e) => e.organizationId))) pending.drop(org, lost);
+    }
+    return drained;
+  };
+
+  const drain = async (organizationIds: readonly string[], wait: boolean) => {
+    const all = new Map<string, DrainedStream>();
+    for (let i = 0; i < organizationIds.length; i += ORGANIZATIONS_PER_DRAIN) {
+      for (const [org, d] of await drainChunk(organizationIds.slice(i, i + ORGANIZATIONS_PER_DRAIN), wait)) all.set(org, d);
+    }
+    return all;
+  };
+
+  return {
+    flush: () => serial(async () => void (await drain(pending.organizations(), false))),
+    drain: (organizationIds, wait) => serial(() => drain(organizationIds, wait)),
+    flushNow: (organizationIds) =>
+      serial(async () => {
+        const wanted = organizationIds ? new Set(organizationIds) : null;
+        const held = new Set(pending.organizations().filter((org) => !wanted || wanted.has(org)).flatMap((org) => pending.entries(org)));
+        let todo = [...new Set([...(organizationIds ?? []), ...[...held].map((e) => e.organizationId)])];
+        // A round reads ENTRIES_PER_READ entries of each stream; a few rounds empty any backlog.
+        for (let round = 0; round < 100 && todo.length > 0; round++) {
+          const drained = await drain(todo, true);
+          const waiting = new Set(pending.organizations().flatMap((org) => pending.entries(org).filter((e) => held.has(e)).map((e) => org)));
+          todo = [...drained].filter(([org, d]) => !d.complete || waiting.has(org)).map(([org]) => org);
+        }
+      }),
+  };
+}
+
+/** The id right after a stream id: XTRIM MINID keeps ids at or above it. */
+function successorOf(id: string): string {
+  const dash = id.indexOf('-');
+  return `${id.slice(0, dash)}-${Number(id.slice(dash + 1)) + 1}`;
+}
