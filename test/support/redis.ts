@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { describeIfReachable, postgresUnavailable } from './postgres.js';
+import { afterAll, beforeAll } from 'vitest';
+import { describeIfReachable, dropSchema, postgresUnavailable } from './postgres.js';
 
 /** The Redis tests use: REDIS_URL, or the local server of this project's machines (shared: tests keep to their own key prefix). */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -59,9 +60,10 @@ export async function describeWithRedis(title: string, body: () => void): Promis
   describeIfReachable(title, (await redisUnavailable()) ?? (await postgresUnavailable()), 'Redis and PostgreSQL', body);
 }
 
-/** A redis-server of the test's own (nothing on disk), so that the test may FLUSHALL it. */
+/** A redis-server of the test's own (nothing on disk), so that the test may FLUSHALL, pause or stop it. */
 export interface OwnRedis {
   readonly url: string;
+  readonly port: number;
   stop(): Promise<void>;
 }
 
@@ -76,9 +78,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startOwnRedis(): Promise<OwnRedis> {
+/** Starts one on a free port, or on `port` (to restart one that was stopped: it comes back empty). */
+export async function startOwnRedis(port?: number): Promise<OwnRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-redis-'));
-  const port = await freePort();
+  port ??= await freePort();
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
   for (let attempt = 0; ; attempt++) {
@@ -91,6 +94,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   }
   return {
     url,
+    port,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -100,4 +104,20 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Inside a describe: a redis-server of its own for its tests (`server`, which a test may replace
+ * after a restart), stopped after them, when the PostgreSQL schema is dropped too.
+ */
+export function useOwnRedis(schema: string): { server: OwnRedis } {
+  const own = { server: null as unknown as OwnRedis };
+  beforeAll(async () => {
+    own.server = await startOwnRedis();
+  });
+  afterAll(async () => {
+    await own.server?.stop();
+    await dropSchema(schema);
+  });
+  return own;
 }

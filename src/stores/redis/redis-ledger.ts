@@ -92,9 +92,12 @@ export function createRedisLedger(deps: {
       await queue.submit(refusal.attribution.organizationId, { kind: 'refusal', refusal });
     },
     async adjust(lines) {
+      // Submitted in the caller's turn when every line names its organization, so that an
+      // adjustment keeps its place among the jobs submitted around it.
+      const known = lines.every((line) => line.counter.organizationId !== undefined);
       const byOrganization = new Map<string, typeof lines[number][]>();
       for (const line of lines) {
-        const org = await organizationOf(line.counter);
+        const org = known ? line.counter.organizationId! : await organizationOf(line.counter);
         if (org === null) throw new TollgateError('NOT_FOUND', { message: `No organization has the ${line.counter.scope} ${line.counter.scopeId}.` });
         byOrganization.set(org, [...(byOrganization.get(org) ?? []), line]);
       }

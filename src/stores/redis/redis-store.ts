@@ -35,7 +35,7 @@ export async function createRedisStore(config: RedisStoreConfig): Promise<Store>
   const pending = new PendingEntries(settings.maxPendingRecords);
   const sink = postgres.recordSink;
   const flusher = createRedisFlusher({ client: background, run: runBackground, keys, sink, pending, logger });
-  const registry = createStreamRegistry({ client: background, run: runMain, keys, flusher, announceEveryMs: settings.sweepIntervalMs, logger });
+  const registry = createStreamRegistry({ client: background, run: runMain, keys, flusher, sweepIntervalMs: settings.sweepIntervalMs });
   const loader = createRedisLoader({ client: background, run: runBackground, keys, sink, flusher, clock: config.clock, settings, logger });
   const ledger = createRedisLedger({ run: runMain, keys, loader, pending, registry, directory: postgres.directory, settings });
 

@@ -1,20 +1,22 @@
 /**
  * Finds the streams no live process drains. A process notes each organization it writes to in a
- * registry (announce.lua, at most once per announceEveryMs per organization, on the connection the
- * group then goes on, so the note reaches Redis first); some process periodically drains every
+ * registry (announce.lua, at most once per ANNOUNCE_EVERY_MS per organization, on the connection
+ * the group then goes on, so the note reaches Redis first); some process periodically drains every
  * registered stream (the sweep), so that the records of a process that died reach PostgreSQL.
  *
  * An organization leaves the registry only when a sweep read its stream to the end and nobody
- * announced it in the 2 × announceEveryMs before that read (forget.lua). Any append not read by
- * that sweep came after the read; its writer announced at most announceEveryMs before appending,
- * so after the cutoff, and the organization is still registered.
+ * announced it in the 2 × ANNOUNCE_EVERY_MS before that read (forget.lua). Any append not read by
+ * that sweep came after the read; its writer announced at most ANNOUNCE_EVERY_MS before appending,
+ * so after the cutoff, and the organization is still registered. Every process must use the same
+ * period for this to hold: it is a constant, not a setting.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../../core/ports.js';
 import type { RedisClient } from './redis-config.js';
 import type { RedisFlusher } from './redis-flusher.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RunScript } from './redis-scripts.js';
+
+export const ANNOUNCE_EVERY_MS = 5000;
 
 export interface StreamRegistry {
   /** Called before a group is sent: notes the organization when its last note is old. */
@@ -28,10 +30,10 @@ export function createStreamRegistry(deps: {
   run: RunScript;
   keys: RedisKeys;
   flusher: RedisFlusher;
-  announceEveryMs: number;
-  logger: Logger;
+  sweepIntervalMs: number;
 }): StreamRegistry {
-  const { client, run, keys, announceEveryMs } = deps;
+  const { client, run, keys } = deps;
+  const announceEveryMs = ANNOUNCE_EVERY_MS;
   const announced = new Map<string, number>();
   return {
     announce(organizationId) {
@@ -45,7 +47,7 @@ export function createStreamRegistry(deps: {
     },
     async sweep() {
       const token = randomBytes(8).toString('hex');
-      if ((await client.call('SET', keys.sweepLock, token, 'PX', announceEveryMs, 'NX')) !== 'OK') return;
+      if ((await client.call('SET', keys.sweepLock, token, 'PX', deps.sweepIntervalMs, 'NX')) !== 'OK') return;
       const organizations = (await client.call('ZRANGE', keys.streams, 0, -1)) as string[];
       const drained = await deps.flusher.drain(organizations, false);
       for (const [org, stream] of drained) {
