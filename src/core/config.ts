@@ -30,6 +30,8 @@ export interface Config {
     readonly sqlitePath: string;
     readonly databaseUrl: string | null;
     readonly redisUrl: string | null;
+    /** Put before every Redis key, so that several deployments (or tests) can share one Redis. */
+    readonly redisKeyPrefix: string;
     /** With the parse store: where Parse Server is, and which store decides quota under it. */
     readonly parse: { readonly serverUrl: string; readonly appId: string; readonly masterKey: string; readonly base: BaseStoreKind } | null;
   };
@@ -68,6 +70,8 @@ export function parseConfig(input: unknown): Config {
   const redisUrl = store.optionalString('redisUrl');
   if ((kind === 'postgres' || kind === 'redis') && !databaseUrl) problems.push(`store.databaseUrl: required for the ${kind} store (DATABASE_URL)`);
   if (kind === 'redis' && !redisUrl) problems.push('store.redisUrl: required for the redis store (REDIS_URL)');
+  const redisKeyPrefix = store.optionalString('redisKeyPrefix') ?? 'tollgate:';
+  if (/[{}]/.test(redisKeyPrefix)) problems.push('store.redisKeyPrefix: no braces (they would break Redis Cluster hash tags)');
   let parse: Config['store']['parse'] = null;
   if (isRecord(storeInput.parse)) {
     const p = new Reader(storeInput.parse, problems, 'store.parse');
@@ -111,7 +115,7 @@ export function parseConfig(input: unknown): Config {
   const config: Config = {
     port: read.integer('port', 8080, 0, 65535),
     host: read.optionalString('host') ?? '0.0.0.0',
-    store: { kind, sqlitePath: store.optionalString('sqlitePath') ?? './data/tollgate.db', databaseUrl, redisUrl, parse },
+    store: { kind, sqlitePath: store.optionalString('sqlitePath') ?? './data/tollgate.db', databaseUrl, redisUrl, redisKeyPrefix, parse },
     keySecret,
     adminKey,
     metering,
