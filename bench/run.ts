@@ -1,5 +1,6 @@
 /** npm run bench [-- name…]: runs the benchmarks and rewrites their sections of bench/README.md. */
 import { benchChargePostgres } from './charge-postgres.js';
+import { benchChargeRedis } from './charge-redis.js';
 import { benchChargeSqlite } from './charge-sqlite.js';
 import { benchDashboardPaint } from './dashboard-paint.js';
 import { benchHttpMetered } from './http-metered.js';
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'record-parse': benchRecordParse,
   'dashboard-paint': benchDashboardPaint,
   'charge-postgres': benchChargePostgres,
+  'charge-redis': benchChargeRedis,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

@@ -275,7 +275,12 @@ export interface AdjustLine {
  * - refusal: as recordRefusal; adjust: the counters moved.
  */
 export type LedgerRecord =
-  | { readonly kind: 'granted'; readonly request: ChargeRequest; readonly result: GrantedCharge }
+  | {
+      readonly kind: 'granted';
+      readonly request: ChargeRequest;
+      /** What a replay of the charge's idempotency key answers; null when it has no key. */
+      readonly result: GrantedCharge | null;
+    }
   | { readonly kind: 'refused'; readonly request: ChargeRequest; readonly refusedBy: number | 'rate' }
   | { readonly kind: 'refund'; readonly request: ChargeRequest }
   | { readonly kind: 'refusal'; readonly refusal: RefusalRecord }

@@ -13,7 +13,7 @@
  */
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
-import type { ChargeResult, CounterRef, GrantedCharge, LedgerSnapshot, RecordEntry, RecordSink } from '../contract.js';
+import type { CounterRef, GrantedCharge, LedgerSnapshot, RecordEntry, RecordSink } from '../contract.js';
 import { foldRecords, type RecordWrites } from '../shared/ledger-records.js';
 import type { PostgresPool, PostgresPoolClient } from './postgres-config.js';
 import { guarded, translatePostgresError } from './postgres-errors.js';
@@ -59,7 +59,7 @@ export function createPostgresRecordSink(pool: PostgresPool, schema: string, opt
   };
   const apply = async (client: PostgresPoolClient, entries: readonly RecordEntry[]) => {
     const records = entries.flatMap((entry) => entry.records.map((record) => ({ organizationId: entry.organizationId, record })));
-    if (records.length > 0) await client.query(applySql, writeColumns(foldRecords(records, options.recordEvents)));
+    if (records.length > 0) await client.query(applySql, [writeRows(foldRecords(records, options.recordEvents))]);
   };
 
   return {
@@ -167,43 +167,20 @@ async function inTransaction<T>(pool: PostgresPool, work: (client: PostgresPoolC
   }
 }
 
-/** The parameters of APPLY_WRITES, in its order. */
-function writeColumns(w: RecordWrites): unknown[][] {
-  const columns = (count: number) => Array.from({ length: count }, () => [] as unknown[]);
-  const push = (target: unknown[][], values: unknown[]) => values.forEach((v, i) => target[i]!.push(v));
-
-  const counters = columns(6);
-  for (const { organizationId, ref, delta } of w.counters.values()) push(counters, [organizationId, ref.scope, ref.scopeId, ref.metric, ref.period, delta]);
-  const rates = columns(4);
-  for (const r of w.rates.values()) push(rates, [r.organizationId, r.key, r.windowStartMs, r.delta]);
-  const interactions = columns(14);
-  for (const x of w.interactions.values()) {
-    const a = x.attribution;
-    push(interactions, [
+/** The parameter of APPLY_WRITES: per table, its rows as arrays in the statement's column order. */
+function writeRows(w: RecordWrites): string {
+  const rows = {
+    c: [...w.counters.values()].map(({ organizationId, ref, delta }) => [organizationId, ref.scope, ref.scopeId, ref.metric, ref.period, delta]),
+    w: [...w.rates.values()].map((r) => [r.organizationId, r.key, r.windowStartMs, r.delta]),
+    x: [...w.interactions.values()].map(({ attribution: a, ...x }) => [
       a.organizationId, x.year, x.month, toKey(a.namespaceId), a.apiKeyId, a.operation, a.type, toKey(a.workspaceId), toKey(a.userId),
       toKey(a.subscriptionId), toKey(a.companyId), x.count, x.calls, x.atMs,
-    ]);
-  }
-  const rollups = columns(10);
-  for (const y of w.rollups.values()) {
-    const a = y.attribution;
-    push(rollups, [a.organizationId, y.day, toKey(a.namespaceId), a.apiKeyId, a.operation, a.type, y.count, y.calls, y.refused, y.refunded]);
-  }
-  const refusals = columns(7);
-  for (const f of w.refusals.values()) {
-    const a = f.attribution;
-    push(refusals, [a.organizationId, f.day, toKey(a.namespaceId), a.apiKeyId, a.operation, f.reason, f.count]);
-  }
-  const events = columns(11);
-  for (const e of w.events) {
-    push(events, [e.organizationId, e.atMs, e.chargeId, toKey(e.namespaceId), e.apiKeyId, e.operation, e.type, e.cost, e.outcome, e.reason, e.idempotencyKey]);
-  }
-  const idempotency = columns(6);
-  for (const { organizationId, apiKeyId, key, value } of w.idempotency.values()) {
-    const result: ChargeResult | null = value?.result ?? null;
-    push(idempotency, [organizationId, apiKeyId, key, value?.fingerprint ?? '', value?.expiresAtMs ?? 0, result === null ? null : JSON.stringify(result)]);
-  }
-  const refunds = columns(3);
-  for (const r of w.refunds) push(refunds, [r.organizationId, r.chargeId, r.atMs]);
-  return [...counters, ...rates, ...interactions, ...rollups, ...refusals, ...events, ...idempotency, ...refunds];
+    ]),
+    y: [...w.rollups.values()].map(({ attribution: a, ...y }) => [a.organizationId, y.day, toKey(a.namespaceId), a.apiKeyId, a.operation, a.type, y.count, y.calls, y.refused, y.refunded]),
+    f: [...w.refusals.values()].map(({ attribution: a, ...f }) => [a.organizationId, f.day, toKey(a.namespaceId), a.apiKeyId, a.operation, f.reason, f.count]),
+    e: w.events.map((e) => [e.organizationId, e.atMs, e.chargeId, toKey(e.namespaceId), e.apiKeyId, e.operation, e.type, e.cost, e.outcome, e.reason, e.idempotencyKey]),
+    i: [...w.idempotency.values()].map(({ organizationId, apiKeyId, key, value }) => [organizationId, apiKeyId, key, value?.fingerprint ?? '', value?.expiresAtMs ?? 0, value?.result ?? null]),
+    u: w.refunds.map((r) => [r.organizationId, r.chargeId, r.atMs]),
+  };
+  return JSON.stringify(rows);
 }

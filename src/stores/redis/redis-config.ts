@@ -10,6 +10,8 @@ export interface RedisClient {
   readonly status: string;
   defineCommand(name: string, definition: { lua: string }): void;
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /** A transaction of the given commands: each one's error or answer, or null when it was discarded. */
+  multi(commands: (string | number)[][]): { exec(): Promise<[Error | null, unknown][] | null> };
   duplicate(): RedisClient;
   connect(): Promise<void>;
   quit(): Promise<unknown>;

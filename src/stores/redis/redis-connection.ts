@@ -17,8 +17,8 @@ export async function connectRedis(url: string, commandTimeoutMs: number): Promi
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 0,
     retryStrategy: (times) => Math.min(50 * times, 1000),
-    // Commands issued in one turn of the event loop go out in one write (measured in bench/charge-redis.ts).
-    enableAutoPipelining: true,
+    // The store groups charges itself; auto-pipelining only added its own cost (bench/charge-redis.ts).
+    enableAutoPipelining: false,
   });
   // Without a listener ioredis prints every failed reconnection; failures reach callers as errors.
   client.on('error', () => {});

@@ -22,10 +22,15 @@ import { guardedRedis } from './redis-errors.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { PendingEntries, PendingEntry } from './redis-pending.js';
 import { entryOf, recordsOf } from './redis-records.js';
-import type { RunScript } from './redis-scripts.js';
 
-/** Entries read from one stream per drain (each holds up to a group of jobs). */
-const ENTRIES_PER_READ = 200;
+/**
+ * What one drain reads of a stream: about BYTES_PER_READ of descriptions, as many entries as that
+ * takes by the size of the last ones read (each entry holds a group of jobs). Decoding and folding
+ * them runs on this process's thread, between charges: a bounded read keeps that pause short, and
+ * a backlog clears in several drains in a row.
+ */
+const BYTES_PER_READ = 256 * 1024;
+const ENTRIES_PER_READ = { first: 200, least: 10, most: 2000 };
 /** Organizations drained in one PostgreSQL transaction. */
 const ORGANIZATIONS_PER_DRAIN = 100;
 
@@ -53,13 +58,14 @@ export interface RedisFlusher {
 
 export function createRedisFlusher(deps: {
   client: RedisClient;
-  run: RunScript;
   keys: RedisKeys;
   sink: RecordSink;
   pending: PendingEntries;
   logger: Logger;
 }): RedisFlusher {
-  const { client, run, keys, sink, pending } = deps;
+  const { client, keys, sink, pending } = deps;
+  // Average size of an organization's entries, to read about BYTES_PER_READ at a time.
+  const entryBytes = new Map<string, number>();
   // One drain at a time in this process: a replay must never race this process's own drain.
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -76,14 +82,32 @@ export function createRedisFlusher(deps: {
       async (locked) => {
         // What this process held before the streams were read: only these can be found lost.
         for (const org of locked) held.set(org, pending.entries(org));
-        const replies = (await guardedRedis(() =>
-          Promise.all(locked.map((org) => run('drain', [keys.organization(org).marker, keys.organization(org).stream], [ENTRIES_PER_READ]))),
-        )) as [string, number, [string, string[]][]][];
+        // The epoch, Redis's clock and the stream's oldest entries, read atomically (MULTI; one hash slot).
+        const replies = await guardedRedis(() =>
+          Promise.all(
+            locked.map((org) => {
+              const k = keys.organization(org);
+              const count = Math.min(ENTRIES_PER_READ.most, Math.max(ENTRIES_PER_READ.least, Math.floor(BYTES_PER_READ / (entryBytes.get(org) ?? BYTES_PER_READ / ENTRIES_PER_READ.first))));
+              return client.multi([['get', k.marker], ['time'], ['xrange', k.stream, '-', '+', 'COUNT', count + 1]]).exec().then((answers) => ({ answers, count }));
+            }),
+          ),
+        );
         const entries: RecordEntry[] = [];
         locked.forEach((org, i) => {
-          const [epoch, nowMs, raw] = replies[i]!;
-          for (const [id, fields] of raw) entries.push(entryOf(org, id, fields));
-          drained.set(org, { epoch, nowMs, complete: raw.length < ENTRIES_PER_READ, lastId: raw.at(-1)?.[0] ?? null });
+          const { answers, count } = replies[i]!;
+          const failed = answers?.find(([error]) => error !== null);
+          if (!answers || failed) throw failed?.[0] ?? new Error('the drain transaction was discarded');
+          const epoch = (answers[0]![1] as string | null) ?? '';
+          const [seconds, micros] = answers[1]![1] as [string, string];
+          const raw = answers[2]![1] as [string, string[]][];
+          const read = raw.slice(0, count);
+          let bytes = 0;
+          for (const [id, fields] of read) {
+            entries.push(entryOf(org, id, fields));
+            for (const field of fields) bytes += field.length;
+          }
+          if (read.length > 0) entryBytes.set(org, Math.max(1, bytes / read.length));
+          drained.set(org, { epoch, nowMs: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), complete: raw.length <= count, lastId: read.at(-1)?.[0] ?? null });
         });
         return entries;
       },
@@ -99,13 +123,14 @@ export function createRedisFlusher(deps: {
     for (const [org, bySource] of marks) {
       pending.confirm(org, bySource);
       const stream = drained.get(org);
-      if (!stream?.complete) continue;
-      const stillPending = new Set(pending.entries(org));
-      for (const entry of held.get(org) ?? []) if (entry.epoch !== stream.epoch && stillPending.has(entry)) lost.push(entry);
+      const mine = held.get(org) ?? [];
+      // Epochs follow each other in a process's list: when the last one is current, so are all.
+      if (!stream?.complete || mine.length === 0 || (mine[0]!.epoch === stream.epoch && mine.at(-1)!.epoch === stream.epoch)) continue;
+      for (const entry of mine) if (entry.epoch !== stream.epoch && pending.has(entry)) lost.push(entry);
     }
     if (lost.length > 0) {
       deps.logger.warn({ entries: lost.length }, 'redis store: records lost with Redis data are replayed into PostgreSQL from this process');
-      await sink.replay(lost.map((e) => ({ organizationId: e.organizationId, source: e.epoch, position: e.position, records: recordsOf(e.organizationId, e.descriptions, e.outcomes) })));
+      await sink.replay(lost.map((e) => ({ organizationId: e.organizationId, source: e.epoch, position: e.position, records: recordsOf(e.organizationId, e.description, e.outcomes) })));
       for (const org of new Set(lost.map((e) => e.organizationId))) pending.drop(org, lost);
     }
     return drained;
@@ -120,18 +145,26 @@ export function createRedisFlusher(deps: {
   };
 
   return {
-    flush: () => serial(async () => void (await drain(pending.organizations(), false))),
+    flush: () =>
+      serial(async () => {
+        // Round after round while a stream had more than one read takes: a backlog clears at once.
+        let todo = pending.organizations();
+        for (let round = 0; round < 50 && todo.length > 0; round++) {
+          todo = [...(await drain(todo, false))].filter(([, d]) => !d.complete).map(([org]) => org);
+        }
+      }),
     drain: (organizationIds, wait) => serial(() => drain(organizationIds, wait)),
     flushNow: (organizationIds) =>
       serial(async () => {
         const wanted = organizationIds ? new Set(organizationIds) : null;
-        const held = new Set(pending.organizations().filter((org) => !wanted || wanted.has(org)).flatMap((org) => pending.entries(org)));
-        let todo = [...new Set([...(organizationIds ?? []), ...[...held].map((e) => e.organizationId)])];
-        // A round reads ENTRIES_PER_READ entries of each stream; a few rounds empty any backlog.
-        for (let round = 0; round < 100 && todo.length > 0; round++) {
+        // The last entry each organization held when called: it is done once that one is gone.
+        const last = new Map<string, PendingEntry>();
+        for (const org of pending.organizations()) if (!wanted || wanted.has(org)) last.set(org, pending.entries(org).at(-1)!);
+        let todo = [...new Set([...(organizationIds ?? []), ...last.keys()])];
+        // A round reads a bounded part of each stream; a few rounds empty any backlog.
+        for (let round = 0; round < 1000 && todo.length > 0; round++) {
           const drained = await drain(todo, true);
-          const waiting = new Set(pending.organizations().flatMap((org) => pending.entries(org).filter((e) => held.has(e)).map((e) => org)));
-          todo = [...drained].filter(([org, d]) => !d.complete || waiting.has(org)).map(([org]) => org);
+          todo = [...drained].filter(([org, d]) => !d.complete || (last.has(org) && pending.has(last.get(org)!))).map(([org]) => org);
         }
       }),
   };

@@ -2,7 +2,8 @@ import { TollgateError } from '../../core/errors.js';
 import type { ChargeResult, CounterRef, QuotaLedger, TenantDirectory } from '../contract.js';
 import type { RedisSettings } from './redis-config.js';
 import { guardedRedis } from './redis-errors.js';
-import { decodeAnswer, encodeGroup, type LedgerJob } from './redis-group.js';
+import { decodeAnswer } from './redis-answer.js';
+import { encodeGroup, type LedgerJob } from './redis-group.js';
 import { counterField, type RedisKeys } from './redis-keys.js';
 import type { RedisLoader } from './redis-loader.js';
 import { OrganizationQueue } from './redis-organization-queue.js';
@@ -44,8 +45,8 @@ export function createRedisLedger(deps: {
       const answer = decodeAnswer(group, jobs, (await guardedRedis(() => run('ledger', group.keys, group.args))) as Reply);
       if (answer.kind === 'done') {
         if (answer.entry) {
-          const records = answer.outcomes.split(' ').filter((o) => o !== '-').length;
-          pending.add({ organizationId, epoch: answer.epoch, position: answer.entry, descriptions: group.descriptions, outcomes: answer.outcomes, records });
+          const records = answer.outcomes.split(' ').filter((o: string) => o !== '-').length;
+          pending.add({ organizationId, epoch: answer.epoch, position: answer.entry, description: group.description, outcomes: answer.outcomes, records });
         }
         return answer.results;
       }

@@ -22,7 +22,8 @@ import type { RecordSink } from '../contract.js';
 import type { RedisClient, RedisSettings } from './redis-config.js';
 import { guardedRedis } from './redis-errors.js';
 import type { RedisFlusher } from './redis-flusher.js';
-import { REFUND_MARKER_MS, idempotencyValue } from './redis-group.js';
+import { idempotencyValue } from './redis-answer.js';
+import { REFUND_MARKER_MS } from './redis-group.js';
 import { counterField, type RedisKeys } from './redis-keys.js';
 import type { RunScript } from './redis-scripts.js';
 

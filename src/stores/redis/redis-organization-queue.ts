@@ -1,9 +1,10 @@
 /**
  * Group commit per organization (as src/stores/shared/group-commit.ts does for a whole store): jobs
  * submitted close together for one organization go to Redis as one script call, since one script
- * may only touch one organization's hash slot. While an organization has `maxInFlight` calls out,
- * its new jobs wait for the next call, so the group grows with the load: one caller pays a round
- * trip per job, a hundred share one.
+ * may only touch one organization's hash slot. A job for an organization with nothing out is sent at
+ * once; otherwise it waits for the next turn of the event loop (or, with `maxInFlight` calls out,
+ * for one to come back), so the group grows with the load: one caller pays a round trip per job, a
+ * hundred share one.
  */
 export class OrganizationQueue<Job, Result> {
   private readonly waiting = new Map<string, { job: Job; resolve: (r: Result) => void; reject: (e: unknown) => void }[]>();
@@ -20,6 +21,11 @@ export class OrganizationQueue<Job, Result> {
 
   submit(organizationId: string, job: Job): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
+      // An organization with nothing out goes at once: waiting for the next turn would only add latency.
+      if (!this.inFlight.has(organizationId) && !this.waiting.has(organizationId)) {
+        this.start(organizationId, [{ job, resolve, reject }]);
+        return;
+      }
       let list = this.waiting.get(organizationId);
       if (!list) this.waiting.set(organizationId, (list = []));
       list.push({ job, resolve, reject });

@@ -5,16 +5,21 @@ export interface PendingEntry {
   readonly organizationId: string;
   readonly epoch: string;
   readonly position: string;
-  readonly descriptions: string;
+  readonly description: string;
   readonly outcomes: string;
   readonly records: number;
 }
 
-const isAtOrBefore = (position: string, mark: string) => {
-  const [a, b] = position.split('-').map(Number) as [number, number];
-  const [c, d] = mark.split('-').map(Number) as [number, number];
-  return a < c || (a === c && b <= d);
-};
+interface Held extends PendingEntry {
+  readonly ms: number;
+  readonly seq: number;
+}
+
+/** A stream id's two numbers. */
+export function positionOf(id: string): [number, number] {
+  const dash = id.indexOf('-');
+  return [Number(id.slice(0, dash)), Number(id.slice(dash + 1))];
+}
 
 /**
  * The entries this process appended and PostgreSQL may not hold yet, in the order Redis took them.
@@ -22,7 +27,8 @@ const isAtOrBefore = (position: string, mark: string) => {
  * replayed into PostgreSQL from here (redis-flusher.ts).
  */
 export class PendingEntries {
-  private readonly byOrganization = new Map<string, PendingEntry[]>();
+  private readonly byOrganization = new Map<string, Held[]>();
+  private readonly live = new Set<PendingEntry>();
   private records = 0;
 
   constructor(private readonly maxRecords: number) {}
@@ -30,7 +36,10 @@ export class PendingEntries {
   add(entry: PendingEntry): void {
     let list = this.byOrganization.get(entry.organizationId);
     if (!list) this.byOrganization.set(entry.organizationId, (list = []));
-    list.push(entry);
+    const [ms, seq] = positionOf(entry.position);
+    const held = { ...entry, ms, seq };
+    list.push(held);
+    this.live.add(held);
     this.records += entry.records;
   }
 
@@ -43,6 +52,11 @@ export class PendingEntries {
     return this.records;
   }
 
+  /** Whether an entry (as entries() gave it) is still kept. */
+  has(entry: PendingEntry): boolean {
+    return this.live.has(entry);
+  }
+
   organizations(): string[] {
     return [...this.byOrganization.keys()];
   }
@@ -53,25 +67,36 @@ export class PendingEntries {
 
   /** Forgets the entries at or before their source's mark: a drain applied them. */
   confirm(organizationId: string, marks: RecordMarks): void {
-    this.keep(organizationId, (e) => {
+    const list = this.byOrganization.get(organizationId);
+    if (!list || list.length === 0) return;
+    const covered = (e: Held) => {
       const mark = marks.get(e.epoch);
-      return mark === undefined || !isAtOrBefore(e.position, mark);
-    });
+      if (mark === undefined) return false;
+      const [ms, seq] = positionOf(mark);
+      return e.ms < ms || (e.ms === ms && e.seq <= seq);
+    };
+    // Usually one epoch, in stream order: what a mark covers is a prefix, found without a pass over the rest.
+    if (list[0]!.epoch === list[list.length - 1]!.epoch) {
+      let n = 0;
+      while (n < list.length && covered(list[n]!)) n++;
+      this.keep(organizationId, list.slice(n), list.slice(0, n));
+    } else {
+      this.keep(organizationId, list.filter((e) => !covered(e)), list.filter(covered));
+    }
   }
 
   /** Forgets entries that were replayed into PostgreSQL. */
   drop(organizationId: string, entries: readonly PendingEntry[]): void {
     const gone = new Set(entries);
-    this.keep(organizationId, (e) => !gone.has(e));
+    const list = this.byOrganization.get(organizationId) ?? [];
+    this.keep(organizationId, list.filter((e) => !gone.has(e)), list.filter((e) => gone.has(e)));
   }
 
-  private keep(organizationId: string, wanted: (entry: PendingEntry) => boolean): void {
-    const list = this.byOrganization.get(organizationId);
-    if (!list) return;
-    const kept: PendingEntry[] = [];
-    for (const e of list) {
-      if (wanted(e)) kept.push(e);
-      else this.records -= e.records;
+  /** Keeps a new list (never changes one in place: a drain holds on to what it saw). */
+  private keep(organizationId: string, kept: Held[], gone: readonly Held[]): void {
+    for (const e of gone) {
+      this.records -= e.records;
+      this.live.delete(e);
     }
     if (kept.length === 0) this.byOrganization.delete(organizationId);
     else this.byOrganization.set(organizationId, kept);

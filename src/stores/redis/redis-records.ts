@@ -1,42 +1,29 @@
 /**
- * How a job is described in the stream, and how an entry becomes records again. ledger.lua stores
- * the group's descriptions as they are (field d, one JSON array per line) beside what it decided
- * for each job (field o, one token per job, space-separated): `g:<used after>:<remaining>:<reset>`
- * granted, `r<line>` refused by a line (r-1: by the minute window), `f` refunded, `x` refusal
- * recorded, `a` adjusted, `-` nothing to record (a replay, a conflict, a second refund).
+ * How a stream entry becomes records again. ledger.lua stores a group's description as it is
+ * (field d, written by redis-group.ts) beside what it decided for each job (field o, one token per
+ * job, space-separated): `g` granted, `g:<used after>:<remaining>:<reset>` granted with an
+ * idempotency key (what a replay answers), `r<line>` refused by a line (r-1: by the minute window),
+ * `f` refunded, `x` refusal recorded, `a` adjusted, `-` nothing to record (a replay, a conflict, a
+ * second refund).
+ *
+ * The description is one JSON array: what the group's jobs share, each once (attributions,
+ * counters, periods with their day, minute-window rules, line sets), then the jobs referring to
+ * them by 0-based index, so a charge takes about a hundred bytes, mostly its id.
  */
-import type { Attribution, ChargeRequest, CounterRef, LedgerRecord, RecordEntry, RefusalRecord } from '../contract.js';
-import type { LedgerJob } from './redis-group.js';
+import type { AdjustLine, Attribution, ChargeRequest, CounterRef, LedgerRecord, RecordEntry, RefusalRecord } from '../contract.js';
 
-type AttributionRow = [string, string | null, string, string | null, string | null, string | null, string | null, string, Attribution['type']];
-type LineRow = [CounterRef['scope'], string, CounterRef['metric'], string, number, number | null];
-type RequestRow = [
-  kind: 'c' | 'r',
-  id: string,
-  atMs: number,
-  periodKey: string,
-  month: number,
-  year: number,
-  day: string,
-  cost: number,
-  attribution: AttributionRow,
-  lines: LineRow[],
-  rate: [string, number, number] | null,
-  idempotency: [string, string, number] | null,
-];
-type RefusalRow = ['f', string, number, string, AttributionRow, number, string];
-type AdjustRow = ['a', [CounterRef['scope'], string, CounterRef['metric'], string, number][]];
+export type AttributionRow = [string, string | null, string, string | null, string | null, string | null, string | null, string, Attribution['type']];
+export type CounterRow = [CounterRef['scope'], string, CounterRef['metric'], string];
+export type ContextRow = [periodKey: string, month: number, year: number, day: string];
+export type RateRow = [key: string, limit: number, windowMs: number];
+/** kind, id, atMs, context, attribution, cost, line set, rate or -1, idempotency (key, fingerprint, expiry) or 0 */
+type RequestRow = ['c' | 'r', string, number, number, number, number, number, number, [string, string, number] | 0];
+type RefusalRow = ['f', string, number, string, number, number, string];
+type AdjustRow = ['a', number];
+export type JobRow = RequestRow | RefusalRow | AdjustRow;
+/** Line sets are flat (counter, amount, limit or null) triples. */
+export type GroupRow = [AttributionRow[], CounterRow[], ContextRow[], RateRow[], (number | string | null)[][], JobRow[]];
 
-// The engine hands the same frozen attribution to every call of a tenant: its JSON is made once.
-const attributionJson = new WeakMap<Attribution, string>();
-function attributionOf(a: Attribution): string {
-  let json = attributionJson.get(a);
-  if (json === undefined) {
-    json = JSON.stringify([a.organizationId, a.namespaceId, a.apiKeyId, a.userId, a.workspaceId, a.subscriptionId, a.companyId, a.operation, a.type]);
-    attributionJson.set(a, json);
-  }
-  return json;
-}
 const toAttribution = (r: AttributionRow): Attribution => ({
   organizationId: r[0],
   namespaceId: r[1],
@@ -49,79 +36,64 @@ const toAttribution = (r: AttributionRow): Attribution => ({
   type: r[8],
 });
 
-function describeRequest(kind: 'c' | 'r', r: ChargeRequest): string {
-  const lines = r.lines.map((l) => [l.counter.scope, l.counter.scopeId, l.counter.metric, l.counter.period, l.amount, l.limit]);
-  const rate = r.rate && [r.rate.key, r.rate.limit, r.rate.windowMs];
-  const idem = r.idempotency && [r.idempotency.key, r.idempotency.fingerprint, r.idempotency.expiresAtMs];
-  const p = r.period;
-  return `["${kind}",${JSON.stringify(r.id)},${r.atMs},${JSON.stringify(p.key)},${p.month},${p.year},"${r.day}",${r.cost},${attributionOf(r.attribution)},${JSON.stringify(lines)},${JSON.stringify(rate)},${JSON.stringify(idem)}]`;
-}
-
-/** One line of the group's descriptions (JSON never holds a raw newline). */
-export function describeJob(job: LedgerJob): string {
-  switch (job.kind) {
-    case 'charge':
-      return describeRequest('c', job.request);
-    case 'refund':
-      return describeRequest('r', job.request);
-    case 'refusal': {
-      const f = job.refusal;
-      return `["f",${JSON.stringify(f.id)},${f.atMs},"${f.day}",${attributionOf(f.attribution)},${f.cost},${JSON.stringify(f.reason)}]`;
-    }
-    case 'adjust':
-      return JSON.stringify(['a', job.lines.map((l) => [l.counter.scope, l.counter.scopeId, l.counter.metric, l.counter.period, l.amount])]);
-  }
-}
-
-function toRequest(row: RequestRow, organizationId: string): ChargeRequest {
-  const [, id, atMs, key, month, year, day, cost, attribution, lines, rate, idem] = row;
-  return {
+/** The records of a group, from its description and the outcome tokens ledger.lua gave each job. */
+export function recordsOf(organizationId: string, description: string, outcomes: string): LedgerRecord[] {
+  const [attributionRows, counterRows, contexts, rates, setRows, jobs] = JSON.parse(description) as GroupRow;
+  // Shared objects: the fold caches its keys per attribution and counter object.
+  const attributions = attributionRows.map(toAttribution);
+  const counters = counterRows.map(([scope, scopeId, metric, period]): CounterRef => ({ scope, scopeId, metric, period, organizationId }));
+  const sets = setRows.map((flat) => {
+    const lines: { counter: CounterRef; amount: number; limit: number | null }[] = [];
+    for (let i = 0; i < flat.length; i += 3) lines.push({ counter: counters[flat[i] as number]!, amount: flat[i + 1] as number, limit: flat[i + 2] as number | null });
+    return lines;
+  });
+  const periods = contexts.map(([key, month, year]) => ({ key, month, year }));
+  const rules = rates.map(([key, limit, windowMs]) => ({ key, limit, windowMs }));
+  const toRequest = ([, id, atMs, context, attribution, cost, set, rate, idem]: RequestRow): ChargeRequest => ({
     id,
     atMs,
-    period: { key, month, year },
-    day,
-    attribution: toAttribution(attribution),
+    period: periods[context]!,
+    day: contexts[context]![3],
+    attribution: attributions[attribution]!,
     cost,
-    lines: lines.map(([scope, scopeId, metric, period, amount, limit]) => ({ counter: { scope, scopeId, metric, period, organizationId }, amount, limit })),
-    rate: rate && { key: rate[0], limit: rate[1], windowMs: rate[2] },
-    idempotency: idem && { key: idem[0], fingerprint: idem[1], expiresAtMs: idem[2] },
-  };
-}
+    lines: sets[set]!,
+    rate: rate >= 0 ? rules[rate]! : null,
+    idempotency: idem === 0 ? null : { key: idem[0], fingerprint: idem[1], expiresAtMs: idem[2] },
+  });
 
-/** The records of a group, from its descriptions and the outcome tokens ledger.lua gave each job. */
-export function recordsOf(organizationId: string, descriptions: string, outcomes: string): LedgerRecord[] {
-  const descs = descriptions.split('\n');
-  const tokens = outcomes.split(' ');
   const records: LedgerRecord[] = [];
-  tokens.forEach((token, i) => {
+  outcomes.split(' ').forEach((token, i) => {
     if (token === '-') return;
-    const row = JSON.parse(descs[i]!) as RequestRow | RefusalRow | AdjustRow;
+    const row = jobs[i]!;
     switch (row[0]) {
       case 'c': {
-        const request = toRequest(row, organizationId);
-        if (token.startsWith('r')) {
+        const request = toRequest(row);
+        if (token[0] === 'r') {
           const by = Number(token.slice(1));
           records.push({ kind: 'refused', request, refusedBy: by < 0 ? 'rate' : by });
-          return;
+        } else if (token === 'g') {
+          records.push({ kind: 'granted', request, result: null });
+        } else {
+          const [, used, remaining, reset] = token.split(':');
+          const rate = request.rate && { limit: request.rate.limit, remaining: Number(remaining), resetAtMs: Number(reset), retryAfterMs: 0 };
+          records.push({ kind: 'granted', request, result: { outcome: 'granted', chargeId: request.id, replayed: false, used: used ? used.split(',').map(Number) : [], rate } });
         }
-        const [, used, remaining, reset] = token.split(':');
-        const rate = request.rate && { limit: request.rate.limit, remaining: Number(remaining), resetAtMs: Number(reset), retryAfterMs: 0 };
-        const result = { outcome: 'granted', chargeId: request.id, replayed: false, used: used ? used.split(',').map(Number) : [], rate } as const;
-        records.push({ kind: 'granted', request, result });
         return;
       }
       case 'r':
-        records.push({ kind: 'refund', request: toRequest(row, organizationId) });
+        records.push({ kind: 'refund', request: toRequest(row) });
         return;
       case 'f': {
         const [, id, atMs, day, attribution, cost, reason] = row;
-        const refusal: RefusalRecord = { id, atMs, day, attribution: toAttribution(attribution), cost, reason };
+        const refusal: RefusalRecord = { id, atMs, day, attribution: attributions[attribution]!, cost, reason };
         records.push({ kind: 'refusal', refusal });
         return;
       }
-      case 'a':
-        records.push({ kind: 'adjust', organizationId, lines: row[1].map(([scope, scopeId, metric, period, amount]) => ({ counter: { scope, scopeId, metric, period, organizationId }, amount })) });
+      case 'a': {
+        const lines: AdjustLine[] = sets[row[1]]!.map(({ counter, amount }) => ({ counter, amount }));
+        records.push({ kind: 'adjust', organizationId, lines });
         return;
+      }
     }
   });
   return records;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { RedisClient } from './redis-config.js';
 
-const NAMES = ['ledger', 'read', 'load-periods', 'restore', 'unlock', 'drain', 'announce', 'forget', 'instance'] as const;
+const NAMES = ['ledger', 'read', 'load-periods', 'restore', 'unlock', 'announce', 'forget', 'instance'] as const;
 export type ScriptName = (typeof NAMES)[number];
 
 /** The Lua of scripts/, read once per process. */

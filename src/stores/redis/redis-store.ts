@@ -34,7 +34,7 @@ export async function createRedisStore(config: RedisStoreConfig): Promise<Store>
   const runBackground = defineScripts(background);
   const pending = new PendingEntries(settings.maxPendingRecords);
   const sink = postgres.recordSink;
-  const flusher = createRedisFlusher({ client: background, run: runBackground, keys, sink, pending, logger });
+  const flusher = createRedisFlusher({ client: background, keys, sink, pending, logger });
   const registry = createStreamRegistry({ client: background, run: runMain, keys, flusher, sweepIntervalMs: settings.sweepIntervalMs });
   const loader = createRedisLoader({ client: background, run: runBackground, keys, sink, flusher, clock: config.clock, settings, logger });
   const ledger = createRedisLedger({ run: runMain, keys, loader, pending, registry, directory: postgres.directory, settings });

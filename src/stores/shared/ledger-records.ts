@@ -3,17 +3,35 @@
  * for a sink that writes them in one go. The rows and their keys are those of LedgerBatch (the
  * reference), so a record applied here changes the tables exactly as the charge would have there:
  * test/stores/redis-ledger-equivalence.test.ts compares the two.
+ *
+ * Rows are kept in maps nested by the parts of their keys (organization, attribution, period, day),
+ * so that folding a record builds no key strings: a sink folds every charge a busy Redis decides.
  */
 import { RATE_REFUSAL, limitRefusalReason, windowStartOf } from '../../core/charge-rules.js';
 import type { Attribution, ChargeRequest, CounterRef, LedgerRecord, UsageEvent } from '../contract.js';
-import { counterKey, interactionKey, refusalKey, rollupKey, type InteractionDelta, type RefusalDelta, type RollupDelta, type StoredIdempotency } from './ledger-batch.js';
+import { attributionKeysOf, counterKey, type InteractionDelta, type RefusalDelta, type RollupDelta, type StoredIdempotency } from './ledger-batch.js';
+
+/** A map of maps, made as needed. */
+class Nested<K1, K2, V> {
+  readonly outer = new Map<K1, Map<K2, V>>();
+  get(k1: K1, k2: K2, make: () => V): V {
+    let inner = this.outer.get(k1);
+    if (!inner) this.outer.set(k1, (inner = new Map()));
+    let value = inner.get(k2);
+    if (value === undefined) inner.set(k2, (value = make()));
+    return value;
+  }
+  *values(): IterableIterator<V> {
+    for (const inner of this.outer.values()) yield* inner.values();
+  }
+}
 
 export interface RecordWrites {
-  readonly counters: Map<string, { readonly organizationId: string; readonly ref: CounterRef; delta: number }>;
-  readonly rates: Map<string, { readonly organizationId: string; readonly key: string; readonly windowStartMs: number; delta: number }>;
-  readonly interactions: Map<string, InteractionDelta>;
-  readonly rollups: Map<string, RollupDelta>;
-  readonly refusals: Map<string, RefusalDelta>;
+  readonly counters: Nested<string, string, { readonly organizationId: string; readonly ref: CounterRef; delta: number }>;
+  readonly rates: Nested<string, string, { readonly organizationId: string; readonly key: string; readonly windowStartMs: number; delta: number }>;
+  readonly interactions: Nested<string, number, InteractionDelta>;
+  readonly rollups: Nested<string, string, RollupDelta>;
+  readonly refusals: Nested<string, string, RefusalDelta>;
   /** Each idempotency key's state after the records, in order: the last grant, or null once refunded. */
   readonly idempotency: Map<string, { readonly organizationId: string; readonly apiKeyId: string; readonly key: string; value: StoredIdempotency | null }>;
   readonly refunds: { readonly organizationId: string; readonly chargeId: string; readonly atMs: number }[];
@@ -29,33 +47,24 @@ export function refusalReasonOf(request: ChargeRequest, refusedBy: number | 'rat
 
 export function foldRecords(records: Iterable<{ readonly organizationId: string; readonly record: LedgerRecord }>, recordEvents: boolean): RecordWrites {
   const w: RecordWrites = {
-    counters: new Map(),
-    rates: new Map(),
-    interactions: new Map(),
-    rollups: new Map(),
-    refusals: new Map(),
+    counters: new Nested(),
+    rates: new Nested(),
+    interactions: new Nested(),
+    rollups: new Nested(),
+    refusals: new Nested(),
     idempotency: new Map(),
     refunds: [],
     events: [],
   };
 
   const addCounter = (organizationId: string, ref: CounterRef, amount: number) => {
-    if (amount === 0) return;
-    const key = `${organizationId}\u0000${counterKey(ref)}`;
-    const existing = w.counters.get(key);
-    if (existing) existing.delta += amount;
-    else w.counters.set(key, { organizationId, ref, delta: amount });
+    if (amount !== 0) w.counters.get(organizationId, counterKey(ref), () => ({ organizationId, ref, delta: 0 })).delta += amount;
   };
-  const rollup = (day: string, a: Attribution) => {
-    const key = rollupKey(day, a);
-    let row = w.rollups.get(key);
-    if (!row) w.rollups.set(key, (row = { day, attribution: a, count: 0, calls: 0, refused: 0, refunded: 0 }));
-    return row;
-  };
+  const rollup = (day: string, a: Attribution) =>
+    w.rollups.get(attributionKeysOf(a).rollup, day, () => ({ day, attribution: a, count: 0, calls: 0, refused: 0, refunded: 0 }));
   const addRecords = (r: ChargeRequest, count: number, calls: number) => {
-    const key = interactionKey(r.period.month, r.period.year, r.attribution);
-    let row = w.interactions.get(key);
-    if (!row) w.interactions.set(key, (row = { month: r.period.month, year: r.period.year, attribution: r.attribution, count: 0, calls: 0, atMs: r.atMs }));
+    const { month, year } = r.period;
+    const row = w.interactions.get(attributionKeysOf(r.attribution).record, year * 100 + month, () => ({ month, year, attribution: r.attribution, count: 0, calls: 0, atMs: r.atMs }));
     row.count += count;
     row.calls += calls;
     row.atMs = Math.max(row.atMs, r.atMs);
@@ -65,10 +74,7 @@ export function foldRecords(records: Iterable<{ readonly organizationId: string;
   };
   const countRefusal = (day: string, a: Attribution, reason: string) => {
     rollup(day, a).refused += 1;
-    const key = refusalKey(day, a, reason);
-    const existing = w.refusals.get(key);
-    if (existing) existing.count += 1;
-    else w.refusals.set(key, { day, attribution: a, reason, count: 1 });
+    w.refusals.get(attributionKeysOf(a).refusal, `${day}\u0000${reason}`, () => ({ day, attribution: a, reason, count: 0 })).count += 1;
   };
   const setIdempotency = (r: ChargeRequest, value: StoredIdempotency | null) => {
     const { organizationId, apiKeyId } = r.attribution;
@@ -107,13 +113,11 @@ export function foldRecords(records: Iterable<{ readonly organizationId: string;
         for (const line of r.lines) addCounter(organizationId, line.counter, line.amount);
         if (r.rate) {
           const windowStartMs = windowStartOf(r.atMs, r.rate.windowMs);
-          const key = `${organizationId}\u0000${r.rate.key}\u0000${windowStartMs}`;
-          const existing = w.rates.get(key);
-          if (existing) existing.delta += 1;
-          else w.rates.set(key, { organizationId, key: r.rate.key, windowStartMs, delta: 1 });
+          const key = r.rate.key;
+          w.rates.get(organizationId, `${key}\u0000${windowStartMs}`, () => ({ organizationId, key, windowStartMs, delta: 0 })).delta += 1;
         }
         addRecords(r, r.cost, 1);
-        if (r.idempotency) setIdempotency(r, { fingerprint: r.idempotency.fingerprint, expiresAtMs: r.idempotency.expiresAtMs, result });
+        if (r.idempotency && result) setIdempotency(r, { fingerprint: r.idempotency.fingerprint, expiresAtMs: r.idempotency.expiresAtMs, result });
         event(r, 'granted', null);
         break;
       }
