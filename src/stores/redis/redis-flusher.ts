@@ -3,17 +3,19 @@
  * process's own entries until PostgreSQL is known to hold them.
  *
  * A drain, inside the sink's transaction and under its organizations' locks, reads each stream
- * from its start with the current epoch (drain.lua); the sink applies what lies past its marks and
- * commits; then the stream is trimmed up to what was read. So an entry leaves the stream only once
- * PostgreSQL holds it, and one read twice (a crash between commit and trim, another process) sits
- * at or before its mark and is skipped.
+ * from its start together with the organization's current epoch (one MULTI); the sink applies what
+ * lies past its marks and commits; then the stream is trimmed up to what was read. So an entry
+ * leaves the stream only once PostgreSQL holds it, and one read twice (a crash between commit and
+ * trim, another process) sits at or before its mark and is skipped.
  *
- * This process's own entries are forgotten once a mark covers them. An entry that is in no stream
- * any more although no mark covers it was lost with Redis's data (a FLUSHALL, a restart without
- * persistence): the drain that read the whole stream did not find it, and it cannot come back,
- * because entries are only appended, and only under the epoch they name. Such entries are
- * replayed from here (the sink skips any it already holds). Only entries this process held before
- * that drain read the stream count: one appended later may belong to a new epoch's stream.
+ * This process's own entries are forgotten once a mark covers them. When a drain has read a whole
+ * stream and found the organization under another epoch than an entry of ours names (or under none:
+ * its state is lost), that entry was lost with Redis's data (a FLUSHALL, a restart without
+ * persistence), unless the drain just applied it: whatever was left of its epoch's stream has now
+ * been applied, and entries are only ever appended under the epoch the script read, so it cannot
+ * turn up later. Such entries are replayed from here (the sink skips any it already holds). Only
+ * entries this process held before that drain read the stream count: one appended after the read
+ * may belong to a new epoch's stream.
  */
 import type { Logger } from '../../core/ports.js';
 import type { RecordEntry, RecordSink } from '../contract.js';

@@ -60,7 +60,6 @@ export function createRedisKeys(prefix: string): RedisKeys {
 }
 
 const SCOPE_LETTER: Record<ScopeKind, string> = { organization: 'o', namespace: 'n', api_key: 'k' };
-const LETTER_SCOPE: Record<string, ScopeKind> = { o: 'organization', n: 'namespace', k: 'api_key' };
 const fields = new WeakMap<CounterRef, string>();
 
 /** A counter's field in its period's hash: scope letter, scope id, metric. */
@@ -71,11 +70,4 @@ export function counterField(ref: CounterRef): string {
     fields.set(ref, field);
   }
   return field;
-}
-
-/** The counter a period hash's field stands for. */
-export function counterOfField(field: string, period: string, organizationId: string): CounterRef {
-  const first = field.indexOf(':');
-  const last = field.lastIndexOf(':');
-  return { scope: LETTER_SCOPE[field.slice(0, first)]!, scopeId: field.slice(first + 1, last), metric: field.slice(last + 1) as CounterRef['metric'], period, organizationId };
 }
