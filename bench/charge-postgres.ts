@@ -11,7 +11,7 @@ import { loadConfig } from '../src/cli/load-config.js';
 import { createMeter, systemClock } from '../src/metering/index.js';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { createTenancy } from '../src/tenancy/index.js';
-import { closedLoop, machine, ratioTable, type LoadResult } from './lib/measure.js';
+import { interleaved, machine, ratioTable, type LoadResult } from './lib/measure.js';
 import { benchWorkload } from './lib/tenants.js';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
@@ -20,23 +20,6 @@ const POOL = 8;
 const CONCURRENCY = [1, 8, 100];
 const KEYS = 4;
 const ROUNDS = 3;
-
-/**
- * Runs the subjects in turn, ROUNDS times, so that load from elsewhere on the machine (it is shared)
- * weighs on each of them alike; merges each subject's rounds.
- */
-async function interleaved(subjects: readonly { label: string; call: (i: number) => Promise<unknown> }[], concurrency: number): Promise<LoadResult[]> {
-  const rounds = subjects.map(() => [] as LoadResult[]);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [s, subject] of subjects.entries()) rounds[s]!.push(await closedLoop(subject.label, concurrency, DURATION_MS / ROUNDS, subject.call));
-  }
-  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  return rounds.map((runs) => {
-    const calls = runs.reduce((sum, r) => sum + r.calls, 0);
-    const seconds = runs.reduce((sum, r) => sum + r.seconds, 0);
-    return { ...runs[0]!, calls, seconds, perSecond: calls / seconds, p50Ms: median(runs.map((r) => r.p50Ms)), p99Ms: median(runs.map((r) => r.p99Ms)) };
-  });
-}
 
 export async function benchChargePostgres(): Promise<string> {
   const schema = `tollgate_bench_${randomBytes(4).toString('hex')}`;
@@ -63,7 +46,7 @@ export async function benchChargePostgres(): Promise<string> {
     ];
     const loadBefore = os.loadavg()[0]!;
     const results: LoadResult[] = [];
-    for (const concurrency of CONCURRENCY) results.push(...(await interleaved(subjects, concurrency)));
+    for (const concurrency of CONCURRENCY) results.push(...(await interleaved(subjects, concurrency, DURATION_MS, ROUNDS)));
     const loadAfter = os.loadavg()[0]!;
     const same = (label: string) => (r: LoadResult) => results.find((b) => b.label.startsWith(label) && b.concurrency === r.concurrency);
     return [

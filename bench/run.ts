@@ -1,6 +1,7 @@
 /** npm run bench [-- name…]: runs the benchmarks and rewrites their sections of bench/README.md. */
 import { benchChargePostgres } from './charge-postgres.js';
 import { benchAnalytics10m } from './analytics-10m.js';
+import { benchChargeRedis } from './charge-redis.js';
 import { benchChargeSqlite } from './charge-sqlite.js';
 import { benchDashboardPaint } from './dashboard-paint.js';
 import { benchHttpMetered } from './http-metered.js';
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'record-parse': benchRecordParse,
   'dashboard-paint': benchDashboardPaint,
   'charge-postgres': benchChargePostgres,
+  'charge-redis': benchChargeRedis,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

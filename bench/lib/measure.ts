@@ -30,6 +30,32 @@ export async function closedLoop(label: string, concurrency: number, durationMs:
   return summarize(label, concurrency, latencies, seconds);
 }
 
+/**
+ * Runs the subjects in turn, `rounds` times, each for durationMs / rounds, so that load from
+ * elsewhere on the machine (it is shared) weighs on each of them alike; merges each subject's
+ * rounds (calls over the total time, median p50 and p99 of the rounds).
+ */
+export async function interleaved(
+  subjects: readonly { label: string; call: (i: number) => Promise<unknown>; afterRound?: () => Promise<void> }[],
+  concurrency: number,
+  durationMs: number,
+  rounds: number,
+): Promise<LoadResult[]> {
+  const runs = subjects.map(() => [] as LoadResult[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [s, subject] of subjects.entries()) {
+      runs[s]!.push(await closedLoop(subject.label, concurrency, durationMs / rounds, subject.call));
+      await subject.afterRound?.();
+    }
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return runs.map((mine) => {
+    const calls = mine.reduce((sum, r) => sum + r.calls, 0);
+    const seconds = mine.reduce((sum, r) => sum + r.seconds, 0);
+    return { ...mine[0]!, calls, seconds, perSecond: calls / seconds, p50Ms: median(mine.map((r) => r.p50Ms)), p99Ms: median(mine.map((r) => r.p99Ms)) };
+  });
+}
+
 /** A synchronous loop (a raw driver call), for the servers' own limit. */
 export function syncLoop(label: string, durationMs: number, call: (i: number) => void): LoadResult {
   const latencies: number[] = [];

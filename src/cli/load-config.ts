@@ -52,6 +52,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('store.databaseUrl', env.DATABASE_URL);
   set('store.postgresSchema', env.TOLLGATE_PG_SCHEMA);
   set('store.redisUrl', env.REDIS_URL);
+  set('store.redisKeyPrefix', env.TOLLGATE_REDIS_PREFIX);
   set('store.parse.serverUrl', env.PARSE_SERVER_URL);
   set('store.parse.appId', env.PARSE_APP_ID);
   set('store.parse.masterKey', env.PARSE_MASTER_KEY);

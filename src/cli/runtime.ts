@@ -9,6 +9,7 @@ import type { Store } from '../stores/contract.js';
 import { createParseStore } from '../stores/parse/index.js';
 import { createPostgresStore } from '../stores/postgres/index.js';
 import { createRamStore } from '../stores/ram/index.js';
+import { createRedisStore } from '../stores/redis/index.js';
 import { createSqliteStore } from '../stores/sqlite/index.js';
 import { createTenancy, type Tenancy } from '../tenancy/index.js';
 
@@ -32,6 +33,23 @@ export async function openStore(config: Config, clock: Clock, logger: Logger = s
       return createRamStore({ clock, events: events.enabled });
     case 'postgres':
       return createPostgresStore({ connectionString: config.store.databaseUrl!, schema: config.store.postgresSchema, clock, events });
+    case 'redis': {
+      // Redis decides; PostgreSQL keeps the tenants and the durable records (composition).
+      const postgres = await createPostgresStore({ connectionString: config.store.databaseUrl!, schema: config.store.postgresSchema, clock, events });
+      try {
+        return await createRedisStore({
+          redis: config.store.redisUrl!,
+          keyPrefix: config.store.redisKeyPrefix,
+          postgres,
+          clock,
+          logger,
+          rateWindowMs: config.metering.rateWindowMs,
+        });
+      } catch (error) {
+        await postgres.close();
+        throw error;
+      }
+    }
     case 'parse': {
       const parse = config.store.parse!;
       const base = await openStore({ ...config, store: { ...config.store, kind: parse.base } }, clock, logger);

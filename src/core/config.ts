@@ -32,6 +32,8 @@ export interface Config {
     /** The PostgreSQL schema Tollgate's tables live in. */
     readonly postgresSchema: string;
     readonly redisUrl: string | null;
+    /** Put before every Redis key, so that several deployments (or tests) can share one Redis. */
+    readonly redisKeyPrefix: string;
     /** With the parse store: where Parse Server is, and which store decides quota under it. */
     readonly parse: { readonly serverUrl: string; readonly appId: string; readonly masterKey: string; readonly base: BaseStoreKind } | null;
   };
@@ -70,6 +72,8 @@ export function parseConfig(input: unknown): Config {
   const redisUrl = store.optionalString('redisUrl');
   if ((kind === 'postgres' || kind === 'redis') && !databaseUrl) problems.push(`store.databaseUrl: required for the ${kind} store (DATABASE_URL)`);
   if (kind === 'redis' && !redisUrl) problems.push('store.redisUrl: required for the redis store (REDIS_URL)');
+  const redisKeyPrefix = store.optionalString('redisKeyPrefix') ?? 'tollgate:';
+  if (/[{}]/.test(redisKeyPrefix)) problems.push('store.redisKeyPrefix: no braces (they would break Redis Cluster hash tags)');
   let parse: Config['store']['parse'] = null;
   if (isRecord(storeInput.parse)) {
     const p = new Reader(storeInput.parse, problems, 'store.parse');
@@ -119,6 +123,7 @@ export function parseConfig(input: unknown): Config {
       databaseUrl,
       postgresSchema: store.optionalString('postgresSchema') ?? 'tollgate',
       redisUrl,
+      redisKeyPrefix,
       parse,
     },
     keySecret,

@@ -41,7 +41,7 @@ export function monthlyLines(context: TenantContext, limits: ResolvedLimits, typ
     const limit = pickScope(monthly, scope);
     const soft = scope === 'organization' && limits.meteredBilling;
     return {
-      counter: Object.freeze({ scope, scopeId, metric: type, period: period.key }),
+      counter: Object.freeze({ scope, scopeId, metric: type, period: period.key, organizationId: context.organization.id }),
       amount: 0,
       limit: soft ? null : limit,
       included: soft ? limit : null,
@@ -61,7 +61,7 @@ export function resourceLines(context: TenantContext, limits: ResolvedLimits, re
     if (!amount) continue;
     for (const [scope, scopeId] of scopesOf(context)) {
       if (scope === 'api_key') continue;
-      lines.push({ counter: { scope, scopeId, metric, period: LIFETIME }, amount, limit: pickScope(limit, scope), included: null, resetsAtMs: null });
+      lines.push({ counter: { scope, scopeId, metric, period: LIFETIME, organizationId: context.organization.id }, amount, limit: pickScope(limit, scope), included: null, resetsAtMs: null });
     }
   }
   return lines;

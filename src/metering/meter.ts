@@ -197,8 +197,9 @@ export function createMeter(options: MeterOptions): Meter {
         ['storage_bytes', resources.storageBytes],
       ] as const) {
         if (!amount) continue;
-        lines.push({ counter: { scope: 'organization' as const, scopeId: context.organization.id, metric, period: 'lifetime' }, amount: -amount });
-        if (context.namespace) lines.push({ counter: { scope: 'namespace' as const, scopeId: context.namespace.id, metric, period: 'lifetime' }, amount: -amount });
+        const organizationId = context.organization.id;
+        lines.push({ counter: { scope: 'organization' as const, scopeId: organizationId, metric, period: 'lifetime', organizationId }, amount: -amount });
+        if (context.namespace) lines.push({ counter: { scope: 'namespace' as const, scopeId: context.namespace.id, metric, period: 'lifetime', organizationId }, amount: -amount });
       }
       if (lines.length > 0) await ledger.adjust(lines);
     },

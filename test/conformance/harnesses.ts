@@ -9,8 +9,10 @@ import { createParseStore } from '../../src/stores/parse/index.js';
 import { setupParseSchema } from '../../src/stores/parse/parse-schema.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createRamStore } from '../../src/stores/ram/index.js';
+import { createRedisStore } from '../../src/stores/redis/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
 import { DATABASE_URL, dropSchema, postgresUnavailable, randomSchema } from '../support/postgres.js';
+import { REDIS_URL, deletePrefix, randomPrefix, redisUnavailable } from '../support/redis.js';
 import { TEST_KEY_SECRET } from '../support/world.js';
 
 /** One store implementation under the conformance suite. */
@@ -50,6 +52,25 @@ function postgresHarness(): StoreHarness {
   };
 }
 
+/**
+ * Redis under its own key prefix (the server is shared with other tests: cleanup deletes exactly
+ * those keys), over PostgreSQL in its own schema for the directory and the records.
+ */
+function redisHarness(): StoreHarness {
+  const schema = randomSchema('tollgate_conformance_redis');
+  const keyPrefix = randomPrefix('conformance');
+  return {
+    name: 'redis',
+    unavailable: async () => (await redisUnavailable()) ?? (await postgresUnavailable()),
+    create: async (clock) =>
+      createRedisStore({ redis: REDIS_URL, keyPrefix, postgres: await createPostgresStore({ connectionString: DATABASE_URL, schema, clock }), clock }),
+    async cleanup() {
+      await deletePrefix(keyPrefix);
+      await dropSchema(schema);
+    },
+  };
+}
+
 /** A real Parse Server 9.10 on its own PostgreSQL database; quota in an in-process base store. */
 function parseHarness(): StoreHarness {
   let server: ParseDevServer | null = null;
@@ -67,7 +88,7 @@ function parseHarness(): StoreHarness {
   };
 }
 
-const ALL: Record<string, () => StoreHarness> = { ram: ramHarness, sqlite: sqliteHarness, postgres: postgresHarness, parse: parseHarness };
+const ALL: Record<string, () => StoreHarness> = { ram: ramHarness, sqlite: sqliteHarness, postgres: postgresHarness, redis: redisHarness, parse: parseHarness };
 
 /** The harnesses to run: all, or those named in STORES (e.g. STORES=sqlite,redis). */
 export function selectedHarnesses(env: NodeJS.ProcessEnv = process.env): StoreHarness[] {

@@ -37,16 +37,16 @@ export async function dropSchema(schema: string, url: string = DATABASE_URL): Pr
 }
 
 /**
- * `describe` for tests that need PostgreSQL: when it cannot be reached they are skipped with the
- * reason printed, except under CI=true, where that is a failure (STACK.md).
+ * `describe` for tests that need a service (`reason` says why it cannot be used, or is null): when
+ * it cannot be reached they are skipped with the reason printed, except under CI=true, where that
+ * is a failure (STACK.md).
  */
-export async function describeWithPostgres(title: string, body: () => void): Promise<void> {
-  const reason = await postgresUnavailable();
+export function describeIfReachable(title: string, reason: string | null, service: string, body: () => void): void {
   if (reason === null) {
     describe(title, body);
   } else if (process.env.CI === 'true') {
     describe(title, () => {
-      it('can reach PostgreSQL (required under CI=true)', () => {
+      it(`can reach ${service} (required under CI=true)`, () => {
         throw new Error(reason);
       });
     });
@@ -54,4 +54,8 @@ export async function describeWithPostgres(title: string, body: () => void): Pro
     console.warn(`${title}: skipped: ${reason}`);
     describe.skip(`${title}: skipped (${reason})`, body);
   }
+}
+
+export async function describeWithPostgres(title: string, body: () => void): Promise<void> {
+  describeIfReachable(title, await postgresUnavailable(), 'PostgreSQL', body);
 }

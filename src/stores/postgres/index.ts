@@ -14,6 +14,8 @@
  * acknowledgement); all charges of one organization serialize on that organization's counter row,
  * so one organization's throughput is bounded by groups per commit, not by the number of servers.
  * Tables are keyed by organization for distribution on Citus (docs/scaling-out.md).
+ * The store's recordSink takes the records of a ledger that decides in Redis into the same tables
+ * (postgres-record-sink.ts): exactly once per entry, under a per-organization advisory lock.
  */
 export { createPostgresStore } from './postgres-store.js';
 export type { PostgresStoreConfig } from './postgres-config.js';

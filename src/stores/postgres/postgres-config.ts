@@ -48,13 +48,15 @@ export interface PostgresStoreConfig {
   readonly maintenanceIntervalMs?: number;
   /** How often tenant changes are polled for when a LISTEN notification may have been missed (default 1 s). */
   readonly changePollMs?: number;
+  /** The record sink waits at most this long for an organization another process is writing (default 5 s). */
+  readonly recordLockTimeoutMs?: number;
 }
 
 /** Throws one CONFIG_INVALID error listing every problem of the config. */
 export function checkPostgresStoreConfig(config: PostgresStoreConfig): void {
   const problems: string[] = [];
   if ((config.pool === undefined) === (config.connectionString === undefined)) problems.push('give either connectionString or pool');
-  for (const name of ['poolSize', 'maxBatch', 'maxGroupsInFlight', 'maintenanceIntervalMs', 'changePollMs'] as const) {
+  for (const name of ['poolSize', 'maxBatch', 'maxGroupsInFlight', 'maintenanceIntervalMs', 'changePollMs', 'recordLockTimeoutMs'] as const) {
     const value = config[name];
     if (value !== undefined && !(Number.isInteger(value) && value >= 1)) problems.push(`${name}: must be a whole number ≥ 1`);
   }

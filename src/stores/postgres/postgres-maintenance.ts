@@ -9,7 +9,8 @@ const MAX_BATCHES = 100;
 /**
  * Removes what no rule reads any more: expired idempotency keys and responses, minute windows
  * older than an hour (a charge reads its window and the one before), refund markers older than
- * two days, usage events past their retention. Every process runs it; the work is idempotent.
+ * two days, entries replayed into the record sink more than two days ago, usage events past their
+ * retention. Every process runs it; the work is idempotent.
  * Rows are taken with FOR UPDATE SKIP LOCKED, so maintenance never waits on a charge's row lock
  * and can never be part of a deadlock.
  */
@@ -27,6 +28,7 @@ export function createPostgresMaintenance(
     expire('idempotent_responses', 'scope, key', 'expires_at <= $1'),
     expire('rate_windows', 'organization_id, key, window_start', `window_start < $1::bigint - ${HOUR_MS}`),
     expire('refunds', 'organization_id, charge_id', `at < $1::bigint - ${2 * DAY_MS}`),
+    expire('record_replays', 'organization_id, source, position_ms, position_seq', `applied_at < $1::bigint - ${2 * DAY_MS}`),
     // The BRIN index on at finds the old events.
     expire('usage_events', 'organization_id, at, seq', `at < $1::bigint - ${options.eventRetentionDays * DAY_MS}`),
   ];

@@ -3,6 +3,7 @@ import type { PostgresPool } from './postgres-config.js';
 import { withTransaction } from './postgres-transaction.js';
 import { LEDGER_HELPER_FUNCTIONS } from './postgres-ledger-helpers-sql.js';
 import { LEDGER_FUNCTIONS } from './postgres-ledger-sql.js';
+import { RECORD_SINK_TABLES } from './postgres-record-sink-sql.js';
 import { CONTENT_TABLES, DIRECTORY_TABLES, USAGE_TABLES } from './postgres-tables-sql.js';
 
 /**
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly { readonly name: string; readonly sql: (schema
   { name: 'directory and usage tables', sql: (s) => DIRECTORY_TABLES(s) + USAGE_TABLES(s) },
   { name: 'ledger functions', sql: (s) => LEDGER_HELPER_FUNCTIONS(s) + LEDGER_FUNCTIONS(s) },
   { name: 'memories and feedback', sql: CONTENT_TABLES },
+  { name: 'record sink', sql: RECORD_SINK_TABLES },
 ];
 
 /** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */

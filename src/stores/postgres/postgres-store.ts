@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Store } from '../contract.js';
+import type { RecordSinkStore } from '../contract.js';
 import { checkPostgresStoreConfig, type PostgresPool, type PostgresStoreConfig } from './postgres-config.js';
 import { createPostgresDirectory } from './postgres-directory.js';
 import { guarded, translatePostgresError } from './postgres-errors.js';
@@ -7,9 +7,10 @@ import { createPostgresLedger } from './postgres-ledger.js';
 import { createPostgresIdempotencyCache, createPostgresLog, createPostgresSettings } from './postgres-log.js';
 import { createPostgresMaintenance } from './postgres-maintenance.js';
 import { createPostgresFeedback, createPostgresMemories } from './postgres-memories.js';
+import { createPostgresRecordSink } from './postgres-record-sink.js';
 import { migrate, quoteSchema } from './postgres-schema.js';
 
-export async function createPostgresStore(config: PostgresStoreConfig): Promise<Store> {
+export async function createPostgresStore(config: PostgresStoreConfig): Promise<RecordSinkStore> {
   checkPostgresStoreConfig(config);
   const schemaName = config.schema ?? 'tollgate';
   const schema = quoteSchema(schemaName);
@@ -48,6 +49,7 @@ export async function createPostgresStore(config: PostgresStoreConfig): Promise<
     settings: createPostgresSettings(pool, schema),
     memories: createPostgresMemories(pool, schema),
     feedback: createPostgresFeedback(pool, schema),
+    recordSink: createPostgresRecordSink(pool, schema, { clock: config.clock, recordEvents: events.enabled, lockTimeoutMs: config.recordLockTimeoutMs ?? 5000 }),
     async ping() {
       await guarded(() => pool.query('SELECT 1'));
     },

@@ -90,7 +90,8 @@ export function counterKey(ref: CounterRef): string {
   return key;
 }
 
-function attributionKeysOf(a: Attribution) {
+/** An attribution's keys in the three tables it is summed in (the tables' primary keys, without period or day). */
+export function attributionKeysOf(a: Attribution) {
   let keys = attributionKeys.get(a);
   if (keys === undefined) {
     const tuple = [a.organizationId, a.namespaceId, a.apiKeyId, a.operation].join('\u0000');

@@ -1,0 +1,108 @@
+/**
+ * How a stream entry becomes records again. ledger.lua stores a group's description as it is
+ * (field d, written by redis-group.ts) beside what it decided for each job (field o, one token per
+ * job, space-separated): `g` granted, `g:<used after>:<remaining>:<reset>` granted with an
+ * idempotency key (what a replay answers), `r<line>` refused by a line (r-1: by the minute window),
+ * `f` refunded, `x` refusal recorded, `a` adjusted, `-` nothing to record (a replay, a conflict, a
+ * second refund).
+ *
+ * The description is one JSON array: what the group's jobs share, each once (attributions,
+ * counters, periods with their day, minute-window rules, line sets), then the jobs referring to
+ * them by 0-based index, so a charge takes about a hundred bytes, mostly its id.
+ */
+import type { AdjustLine, Attribution, ChargeRequest, CounterRef, LedgerRecord, RecordEntry, RefusalRecord } from '../contract.js';
+
+export type AttributionRow = [string, string | null, string, string | null, string | null, string | null, string | null, string, Attribution['type']];
+export type CounterRow = [CounterRef['scope'], string, CounterRef['metric'], string];
+export type ContextRow = [periodKey: string, month: number, year: number, day: string];
+export type RateRow = [key: string, limit: number, windowMs: number];
+/** kind, id, atMs, context, attribution, cost, line set, rate or -1, idempotency (key, fingerprint, expiry) or 0 */
+type RequestRow = ['c' | 'r', string, number, number, number, number, number, number, [string, string, number] | 0];
+type RefusalRow = ['f', string, number, string, number, number, string];
+type AdjustRow = ['a', number];
+export type JobRow = RequestRow | RefusalRow | AdjustRow;
+/** Line sets are flat (counter, amount, limit or null) triples. */
+export type GroupRow = [AttributionRow[], CounterRow[], ContextRow[], RateRow[], (number | string | null)[][], JobRow[]];
+
+const toAttribution = (r: AttributionRow): Attribution => ({
+  organizationId: r[0],
+  namespaceId: r[1],
+  apiKeyId: r[2],
+  userId: r[3],
+  workspaceId: r[4],
+  subscriptionId: r[5],
+  companyId: r[6],
+  operation: r[7],
+  type: r[8],
+});
+
+/** The records of a group, from its description and the outcome tokens ledger.lua gave each job. */
+export function recordsOf(organizationId: string, description: string, outcomes: string): LedgerRecord[] {
+  const [attributionRows, counterRows, contexts, rates, setRows, jobs] = JSON.parse(description) as GroupRow;
+  // Shared objects: the fold caches its keys per attribution and counter object.
+  const attributions = attributionRows.map(toAttribution);
+  const counters = counterRows.map(([scope, scopeId, metric, period]): CounterRef => ({ scope, scopeId, metric, period, organizationId }));
+  const sets = setRows.map((flat) => {
+    const lines: { counter: CounterRef; amount: number; limit: number | null }[] = [];
+    for (let i = 0; i < flat.length; i += 3) lines.push({ counter: counters[flat[i] as number]!, amount: flat[i + 1] as number, limit: flat[i + 2] as number | null });
+    return lines;
+  });
+  const periods = contexts.map(([key, month, year]) => ({ key, month, year }));
+  const rules = rates.map(([key, limit, windowMs]) => ({ key, limit, windowMs }));
+  const toRequest = ([, id, atMs, context, attribution, cost, set, rate, idem]: RequestRow): ChargeRequest => ({
+    id,
+    atMs,
+    period: periods[context]!,
+    day: contexts[context]![3],
+    attribution: attributions[attribution]!,
+    cost,
+    lines: sets[set]!,
+    rate: rate >= 0 ? rules[rate]! : null,
+    idempotency: idem === 0 ? null : { key: idem[0], fingerprint: idem[1], expiresAtMs: idem[2] },
+  });
+
+  const records: LedgerRecord[] = [];
+  outcomes.split(' ').forEach((token, i) => {
+    if (token === '-') return;
+    const row = jobs[i]!;
+    switch (row[0]) {
+      case 'c': {
+        const request = toRequest(row);
+        if (token[0] === 'r') {
+          const by = Number(token.slice(1));
+          records.push({ kind: 'refused', request, refusedBy: by < 0 ? 'rate' : by });
+        } else if (token === 'g') {
+          records.push({ kind: 'granted', request, result: null });
+        } else {
+          const [, used, remaining, reset] = token.split(':');
+          const rate = request.rate && { limit: request.rate.limit, remaining: Number(remaining), resetAtMs: Number(reset), retryAfterMs: 0 };
+          records.push({ kind: 'granted', request, result: { outcome: 'granted', chargeId: request.id, replayed: false, used: used ? used.split(',').map(Number) : [], rate } });
+        }
+        return;
+      }
+      case 'r':
+        records.push({ kind: 'refund', request: toRequest(row) });
+        return;
+      case 'f': {
+        const [, id, atMs, day, attribution, cost, reason] = row;
+        const refusal: RefusalRecord = { id, atMs, day, attribution: attributions[attribution]!, cost, reason };
+        records.push({ kind: 'refusal', refusal });
+        return;
+      }
+      case 'a': {
+        const lines: AdjustLine[] = sets[row[1]]!.map(({ counter, amount }) => ({ counter, amount }));
+        records.push({ kind: 'adjust', organizationId, lines });
+        return;
+      }
+    }
+  });
+  return records;
+}
+
+/** A stream entry (as XRANGE answers it: id, then field, value, …) as the sink takes it. */
+export function entryOf(organizationId: string, id: string, fields: readonly string[]): RecordEntry {
+  const values = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i]!, fields[i + 1]!);
+  const value = (name: string) => values.get(name) ?? '';
+  return { organizationId, source: value('e'), position: id, records: recordsOf(organizationId, value('d'), value('o')) };
+}
