@@ -12,7 +12,9 @@ export interface LoadResult {
 
 /** Closed loop: `concurrency` callers each await one call after another until the time is up. */
 export async function closedLoop(label: string, concurrency: number, durationMs: number, call: (i: number) => Promise<unknown>): Promise<LoadResult> {
-  const latencies: number[] = [];
+  // Preallocated, so that recording a latency allocates nothing the collector would then pause for.
+  let latencies = new Float64Array(1 << 20);
+  let recorded = 0;
   let issued = 0;
   const started = performance.now();
   const deadline = started + durationMs;
@@ -22,12 +24,17 @@ export async function closedLoop(label: string, concurrency: number, durationMs:
         const i = issued++;
         const t0 = performance.now();
         await call(i);
-        latencies.push(performance.now() - t0);
+        if (recorded === latencies.length) {
+          const grown = new Float64Array(latencies.length * 2);
+          grown.set(latencies);
+          latencies = grown;
+        }
+        latencies[recorded++] = performance.now() - t0;
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  return summarize(label, concurrency, latencies, seconds);
+  return summarize(label, concurrency, Array.from(latencies.subarray(0, recorded)), seconds);
 }
 
 /**
