@@ -17,14 +17,14 @@ import { chromium, type Browser } from 'playwright-core';
 import { createUsageReports } from '../src/analytics/index.js';
 import { loadConfig } from '../src/cli/load-config.js';
 import { openRuntime } from '../src/cli/runtime.js';
-import { buildApp } from '../src/http/app.js';
+import { buildServerApp } from '../src/cli/server-app.js';
 import type { Organization } from '../src/core/tenants.js';
 import { systemClock } from '../src/metering/index.js';
 import type { Store } from '../src/stores/contract.js';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { eventTuple } from '../src/stores/sqlite/sqlite-ledger.js';
-import { createAdminKeys, createTenancy } from '../src/tenancy/index.js';
+import { createTenancy } from '../src/tenancy/index.js';
 import { buildWeb, isWebBuildStale } from '../web/build.js';
 import { CHROMIUM, CHROMIUM_ARGS, measureDashboard, paintTable } from './lib/dashboard-paint-measure.js';
 import { machine } from './lib/measure.js';
@@ -297,15 +297,7 @@ export async function benchAnalytics10m(): Promise<string> {
     if (isWebBuildStale()) await buildWeb();
     const config = loadConfig({ env: { TOLLGATE_DATA: sqlitePath, TOLLGATE_KEY_SECRET: KEY_SECRET } });
     const runtime = await openRuntime(config, { clock });
-    const app = await buildApp({
-      store: runtime.store,
-      meter: runtime.meter,
-      tenancy: runtime.tenancy,
-      adminKeys: createAdminKeys({ settings: runtime.store.settings, keySecret: config.keySecret, configured: null }),
-      clock,
-      metering: config.metering,
-      maxContentBytes: config.memory.maxContentBytes,
-    });
+    const { app } = await buildServerApp(runtime);
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const paints = await measureDashboard(browser, `${baseUrl}/dashboard/`, tenants[0]!.orgKey, Number(process.env.BENCH_PAINT_RUNS ?? 10));

@@ -6,14 +6,14 @@
  * (resource timing). Cold: a new browser context each run (nothing cached, the session put in
  * sessionStorage before the page runs); warm: reloads of one tab.
  */
+import type { FastifyInstance } from 'fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { loadConfig } from '../src/cli/load-config.js';
 import { openRuntime } from '../src/cli/runtime.js';
-import { buildApp } from '../src/http/app.js';
-import { createAdminKeys } from '../src/tenancy/index.js';
+import { buildServerApp } from '../src/cli/server-app.js';
 import { buildWeb, isWebBuildStale } from '../web/build.js';
 import { CHROMIUM, CHROMIUM_ARGS, measureDashboard, paintTable } from './lib/dashboard-paint-measure.js';
 import { machine } from './lib/measure.js';
@@ -24,7 +24,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 
 /** A month of usage through the HTTP API: 5 namespaces × 4 keys, each calling four operations every day. */
-async function seed(app: Awaited<ReturnType<typeof buildApp>>, runtime: Awaited<ReturnType<typeof openRuntime>>, setNow: (ms: number) => void) {
+async function seed(app: FastifyInstance, runtime: Awaited<ReturnType<typeof openRuntime>>, setNow: (ms: number) => void) {
   const org = await runtime.tenancy.createOrganization({ name: 'Bench Corp', planTier: 'growth', rateLimits: { rate_limit_per_minute: 1e9 } });
   const keys: string[] = [];
   for (let n = 0; n < 5; n++) {
@@ -63,15 +63,7 @@ export async function benchDashboardPaint(): Promise<string> {
     overrides: { operations: { search_v1: { type: 'premium' } } },
   });
   const runtime = await openRuntime(config, { clock });
-  const app = await buildApp({
-    store: runtime.store,
-    meter: runtime.meter,
-    tenancy: runtime.tenancy,
-    adminKeys: createAdminKeys({ settings: runtime.store.settings, keySecret: config.keySecret, configured: null }),
-    clock,
-    metering: config.metering,
-    maxContentBytes: config.memory.maxContentBytes,
-  });
+  const { app } = await buildServerApp(runtime);
   let browser: Browser | null = null;
   try {
     const seeded = await seed(app, runtime, (ms) => (now = ms));

@@ -5,8 +5,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../src/cli/load-config.js';
 import { openRuntime } from '../../src/cli/runtime.js';
-import { buildApp } from '../../src/http/app.js';
-import { createAdminKeys } from '../../src/tenancy/index.js';
+import { buildServerApp } from '../../src/cli/server-app.js';
 
 const [mode, dir] = process.argv.slice(2);
 const config = loadConfig({ env: { TOLLGATE_DATA: join(dir!, `${mode}.db`), TOLLGATE_SECRET_FILE: join(dir!, 'secret'), TOLLGATE_EVENTS: process.env.TOLLGATE_EVENTS ?? 'true' } });
@@ -20,16 +19,7 @@ await runtime.store.memories.insert(
     return { id: `mem_bench_${i}`, organizationId: org.id, namespaceId: ns.id, content, type: 'text', metadata: null, externalUserId: null, userId: null, extra: {}, bytes: content.length, createdAt: 0, updatedAt: 0 };
   }),
 );
-const app = await buildApp({
-  store: runtime.store,
-  meter: runtime.meter,
-  tenancy: runtime.tenancy,
-  adminKeys: createAdminKeys({ settings: runtime.store.settings, keySecret: config.keySecret, configured: null }),
-  clock: runtime.clock,
-  metering: config.metering,
-  maxContentBytes: config.memory.maxContentBytes,
-  metered: mode === 'metered',
-});
+const { app } = await buildServerApp(runtime, { metered: mode === 'metered' });
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(JSON.stringify({ port: Number(new URL(address).port), key: issued.key }) + '\n');
 process.on('SIGTERM', async () => {

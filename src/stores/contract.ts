@@ -372,15 +372,7 @@ export interface OrganizationPatch {
   readonly defaultNamespaceId?: string | null;
 }
 
-export interface NewNamespace {
-  readonly id: string;
-  readonly organizationId: string;
-  readonly name: string;
-  readonly environmentType: EnvironmentType;
-  readonly isActive: boolean;
-  readonly rateLimits: LimitOverrides;
-  readonly createdAt: number;
-}
+export type NewNamespace = Omit<Namespace, 'updatedAt'>;
 
 export interface NamespacePatch {
   readonly name?: string;

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { buildApp } from '../../http/app.js';
-import { createAdminKeys } from '../../tenancy/index.js';
 import { bootstrap, describeBootstrap } from '../bootstrap.js';
 import { loadConfig } from '../load-config.js';
 import { openRuntime } from '../runtime.js';
+import { buildServerApp } from '../server-app.js';
 import type { CliIo } from '../cli-context.js';
 
 export function registerServeCommand(program: Command, io: CliIo): void {
@@ -23,17 +22,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         },
       });
       const runtime = await openRuntime(config);
-      const adminKeys = createAdminKeys({ settings: runtime.store.settings, keySecret: config.keySecret, configured: config.adminKey });
-      const app = await buildApp({
-        store: runtime.store,
-        meter: runtime.meter,
-        tenancy: runtime.tenancy,
-        adminKeys,
-        clock: runtime.clock,
-        metering: config.metering,
-        maxContentBytes: config.memory.maxContentBytes,
-        logger: { level: options.log },
-      });
+      const { app, adminKeys } = await buildServerApp(runtime, { logger: { level: options.log } });
       const started = await bootstrap(runtime, adminKeys);
       const address = await app.listen({ port: config.port, host: config.host });
       const baseUrl = `http://localhost:${new URL(address).port}`;
