@@ -4,7 +4,6 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 
 export interface ParseDevServer {
   readonly serverUrl: string;
@@ -15,20 +14,6 @@ export interface ParseDevServer {
 }
 
 export const POSTGRES_URL = 'postgres://root@127.0.0.1:5432';
-
-/** Null when PostgreSQL answers; otherwise why not. */
-export async function postgresUnavailable(url = POSTGRES_URL): Promise<string | null> {
-  const client = new pg.Client({ connectionString: `${url}/postgres`, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return `PostgreSQL at ${url} does not answer (${(error as Error).message})`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 export async function startParseDevServer(options: { keySecret?: string; timeoutMs?: number } = {}): Promise<ParseDevServer> {
   const script = fileURLToPath(new URL('./dev-server.mjs', import.meta.url));

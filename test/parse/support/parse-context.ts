@@ -1,34 +1,15 @@
-import { describe, it } from 'vitest';
-import { postgresUnavailable, startParseDevServer, type ParseDevServer } from '../../../parse/start-dev-server.js';
+import { startParseDevServer, type ParseDevServer } from '../../../parse/start-dev-server.js';
 import type { Clock } from '../../../src/core/ports.js';
 import type { Store } from '../../../src/stores/contract.js';
 import { createParseClient, type ParseClient } from '../../../src/stores/parse/parse-client.js';
 import { createParseStore, type ParseStoreConfig } from '../../../src/stores/parse/index.js';
 import { setupParseSchema } from '../../../src/stores/parse/parse-schema.js';
 import { createRamStore } from '../../../src/stores/ram/index.js';
+import { describeWithPostgres } from '../../support/postgres.js';
 import { TEST_KEY_SECRET } from '../../support/world.js';
 
-/**
- * Runs `body` when PostgreSQL answers; otherwise prints why the parse tests are skipped, and under
- * CI=true fails instead (STACK.md).
- */
-export async function describeWithParse(title: string, body: () => void): Promise<void> {
-  const reason = await postgresUnavailable();
-  if (reason === null) {
-    describe(title, body);
-    return;
-  }
-  if (process.env.CI === 'true') {
-    describe(title, () =>
-      it('PostgreSQL is reachable (required under CI=true)', () => {
-        throw new Error(reason);
-      }),
-    );
-    return;
-  }
-  console.warn(`parse tests skipped: ${reason}`);
-  describe.skip(`${title}: skipped (${reason})`, () => it('parse store', () => {}));
-}
+/** The parse tests need PostgreSQL (Parse Server runs on it): skipped with the reason outside CI, failing under CI=true. */
+export const describeWithParse = describeWithPostgres;
 
 export interface ParseHarness {
   readonly server: ParseDevServer;
