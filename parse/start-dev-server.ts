@@ -13,7 +13,6 @@ export interface ParseDevServer {
   stop(): Promise<void>;
 }
 
-export const POSTGRES_URL = 'postgres://root@127.0.0.1:5432';
 
 export async function startParseDevServer(options: { keySecret?: string; timeoutMs?: number } = {}): Promise<ParseDevServer> {
   const script = fileURLToPath(new URL('./dev-server.mjs', import.meta.url));
