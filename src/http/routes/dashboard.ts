@@ -37,7 +37,7 @@ export async function dashboardRoutes(app: FastifyInstance, options: { root: str
 
   if (!existsSync(join(options.root, 'index.html'))) {
     const notBuilt = async () => {
-      throw new TollgateError('DASHBOARD_NOT_BUILT', { details: { root: options.root } });
+      throw new TollgateError('DASHBOARD_NOT_BUILT');
     };
     app.get('/dashboard', { schema: { hide: true } }, notBuilt);
     app.get('/dashboard/*', { schema: { hide: true } }, notBuilt);
