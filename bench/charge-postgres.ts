@@ -13,6 +13,7 @@ import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { createTenancy } from '../src/tenancy/index.js';
 import { interleaved, machine, ratioTable, type LoadResult } from './lib/measure.js';
 import { benchWorkload } from './lib/tenants.js';
+import { windowStartOf } from '../src/core/charge-rules.js';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -39,9 +40,12 @@ export async function benchChargePostgres(): Promise<string> {
       );
     });
 
+    const floor = await createFloor(admin, schema);
+
     const subjects = [
       { label: 'raw upsert (server limit)', call: (i: number) => raw.query(upsert, [`k${i % KEYS}`]) },
       { label: 'rate-limiter-flexible RateLimiterPostgres consume()', call: (i: number) => limiter.consume(`k${i % KEYS}`) },
+      { label: FLOOR_LABEL, call: (i: number) => raw.query(floor, [`n${i % KEYS}`, `k${i % KEYS}`, windowStartOf(Date.now(), 60_000), `c${i}`]) },
       ...tollgate,
     ];
     const loadBefore = os.loadavg()[0]!;
@@ -58,6 +62,8 @@ export async function benchChargePostgres(): Promise<string> {
         { label: 'vs RLF consume() at the same concurrency', baselineOf: same('rate-limiter-flexible') },
         { label: 'vs raw upsert at the same concurrency', baselineOf: same('raw upsert') },
       ]),
+      '',
+      `The floor (${FLOOR_LABEL}) against consume() at 1 caller: ${(same('floor')(results[0]!)!.perSecond / same('rate-limiter-flexible')(results[0]!)!.perSecond).toFixed(2)}×.`,
     ].join('\n');
   } finally {
     for (const t of tollgate) await t.close();
@@ -83,4 +89,33 @@ async function openTollgate(schema: string, events: boolean, config: ReturnType<
       await store.close();
     },
   };
+}
+
+const FLOOR_LABEL = 'floor: the least a checked charge with its record writes (3 counters, the minute window, 1 attribution row; one PL/pgSQL call, no engine)';
+
+/**
+ * What no PostgreSQL store can go below for one charge that checks the organization, namespace and
+ * key limits and the minute window and keeps its record durably before answering: one call of a
+ * function that moves three counters and a window row, each only if under its limit, and appends
+ * one attribution row, committed synchronously. No grouping, no engine, no Interaction or rollup
+ * upsert. Returns the statement to run with (namespace, key, window start, charge id).
+ */
+async function createFloor(admin: pg.Pool, schema: string): Promise<string> {
+  await admin.query(`
+    CREATE TABLE ${schema}.floor_counters (scope text, id text, used bigint NOT NULL, PRIMARY KEY (scope, id));
+    CREATE TABLE ${schema}.floor_windows (key text, window_start bigint, count bigint NOT NULL, PRIMARY KEY (key, window_start));
+    CREATE TABLE ${schema}.floor_records (seq bigserial PRIMARY KEY, charge_id text NOT NULL, namespace_id text NOT NULL, api_key_id text NOT NULL, operation text NOT NULL, cost int NOT NULL);
+    INSERT INTO ${schema}.floor_counters SELECT 'o', 'org', 0 UNION ALL SELECT s, s || n, 0 FROM unnest(ARRAY['n', 'k']) AS s, generate_series(0, ${KEYS - 1}) AS n;
+    CREATE FUNCTION ${schema}.floor_charge(ns text, api text, w bigint, charge text) RETURNS void LANGUAGE plpgsql AS $$
+    DECLARE moved int;
+    BEGIN
+      INSERT INTO ${schema}.floor_windows AS t VALUES (api, w, 1) ON CONFLICT (key, window_start) DO UPDATE SET count = t.count + 1 WHERE t.count < 1000000000;
+      IF NOT FOUND THEN RAISE EXCEPTION 'rate'; END IF;
+      UPDATE ${schema}.floor_counters SET used = used + 4 WHERE (scope, id) IN (('o', 'org'), ('n', ns), ('k', api)) AND used + 4 <= 1000000000000;
+      -- All three or none: an exception rolls back what moved.
+      GET DIAGNOSTICS moved = ROW_COUNT;
+      IF moved <> 3 THEN RAISE EXCEPTION 'quota'; END IF;
+      INSERT INTO ${schema}.floor_records (charge_id, namespace_id, api_key_id, operation, cost) VALUES (charge, ns, api, 'add_memory_v1', 4);
+    END $$;`);
+  return `SELECT ${schema}.floor_charge($1, $2, $3, $4)`;
 }
