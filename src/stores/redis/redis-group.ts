@@ -21,7 +21,8 @@ export type LedgerJob =
 
 export interface EncodedGroup {
   readonly keys: string[];
-  readonly args: (string | number)[];
+  /** ARGV: every argument but the description packed in one JSON array, then the description. */
+  readonly args: string[];
   /** The period of each period hash, in KEYS order (a {'P', …} answer names them by index). */
   readonly periods: string[];
   /** The group's description, stored by ledger.lua with the records. */
@@ -130,7 +131,7 @@ class GroupEncoder {
       this.windowHashes.rows.length,
       this.idempotencyKeys.rows.length,
       this.refundKeys.rows.length,
-      description,
+      0,
       REFUND_MARKER_MS,
       this.counters.rows.length,
     ];
@@ -147,7 +148,7 @@ class GroupEncoder {
     for (const [key] of this.periods.rows) keys.push(key);
     for (const [key] of this.windowHashes.rows) keys.push(key);
     keys.push(...this.idempotencyKeys.rows, ...this.refundKeys.rows);
-    return { keys, args: head.concat(args), periods: this.periods.rows.map((p) => p[1]), description };
+    return { keys, args: [JSON.stringify(head.concat(args)), description], periods: this.periods.rows.map((p) => p[1]), description };
   }
 
   private counter(c: CounterRef): number {

@@ -6,7 +6,10 @@
 -- script, so a counter never moves without its record. Encoded by redis-group.ts.
 --
 -- KEYS: 1 marker, 2 stream, then nP period hashes, nW window hashes, nI idempotency keys, nF refund markers.
--- ARGV: nP, nW, nI, nF, description (of the records, stored as it is), refund marker ttl,
+-- ARGV: 1 the packed arguments below, as one JSON array (A), 2 the description of the records,
+-- stored as it is. One argument rather than a hundred: each costs the client more than decoding
+-- it costs here, and numbers arrive as numbers.
+-- A: nP, nW, nI, nF, 0 (unused), refund marker ttl,
 --   nC, (hash, field) of each counter, nR, (hash, field) of each window count, nW window ttls,
 --   nM, (window now, window before, limit, window start, window ms) of each minute-window rule,
 --   nS, (n, (counter amount limit|'')×n) of each line set, nJ, then the jobs:
@@ -26,8 +29,9 @@
 
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then return {'L'} end
+local A = cjson.decode(ARGV[1])
 
-local nP, nW, nI, nF = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local nP, nW, nI, nF = tonumber(A[1]), tonumber(A[2]), tonumber(A[3]), tonumber(A[4])
 local P0, W0 = 2, 2 + nP
 local I0 = W0 + nW
 local F0 = I0 + nI
@@ -42,12 +46,12 @@ local a = 7
 
 -- Each hash is read once (HMGET) and written once (HSET of the new values): a redis.call costs more
 -- than the command it runs. A period hash's `_l` is read with its counters. Returns, for `count`
--- (hash, field) pairs of ARGV, each one's field and, per hash, its members.
+-- (hash, field) pairs of A, each one's field and, per hash, its members.
 local function byHash(count)
   local field, members = {}, {}
   for i = 1, count do
-    local h = tonumber(ARGV[a])
-    field[i] = ARGV[a + 1]
+    local h = tonumber(A[a])
+    field[i] = A[a + 1]
     local list = members[h]
     if not list then
       list = {}
@@ -59,7 +63,7 @@ local function byHash(count)
   return field, members
 end
 
-local nC = tonumber(ARGV[a])
+local nC = tonumber(A[a])
 a = a + 1
 local cField, cMembers = byHash(nC)
 local used, cDelta = {}, {}
@@ -81,7 +85,7 @@ for p = 1, nP do
 end
 if nMissing > 0 then return {'P', unpack(missing, 1, nMissing)} end
 
-local nR = tonumber(ARGV[a])
+local nR = tonumber(A[a])
 a = a + 1
 local rField, rMembers = byHash(nR)
 local count, rDelta, fresh = {}, {}, {}
@@ -100,26 +104,26 @@ for w = 1, nW do
 end
 local wTtl = {}
 for w = 1, nW do
-  wTtl[w] = ARGV[a]
+  wTtl[w] = A[a]
   a = a + 1
 end
-local nM = tonumber(ARGV[a])
+local nM = tonumber(A[a])
 a = a + 1
 local mNow, mBefore, mLimit, mStart, mWindow = {}, {}, {}, {}, {}
 for m = 1, nM do
-  mNow[m], mBefore[m], mLimit[m], mStart[m], mWindow[m] = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
+  mNow[m], mBefore[m], mLimit[m], mStart[m], mWindow[m] = tonumber(A[a]), tonumber(A[a + 1]), tonumber(A[a + 2]), tonumber(A[a + 3]), tonumber(A[a + 4])
   a = a + 5
 end
 
-local nS = tonumber(ARGV[a])
+local nS = tonumber(A[a])
 a = a + 1
 local sN, sCounter, sAmount, sLimit = {}, {}, {}, {}
 for set = 1, nS do
-  local n = tonumber(ARGV[a])
+  local n = tonumber(A[a])
   local counters, amounts, limits = {}, {}, {}
   for i = 1, n do
-    counters[i], amounts[i] = tonumber(ARGV[a + 3 * i - 2]), tonumber(ARGV[a + 3 * i - 1])
-    limits[i] = tonumber(ARGV[a + 3 * i]) or false
+    counters[i], amounts[i] = tonumber(A[a + 3 * i - 2]), tonumber(A[a + 3 * i - 1])
+    limits[i] = tonumber(A[a + 3 * i]) or false
   end
   sN[set], sCounter[set], sAmount[set], sLimit[set] = n, counters, amounts, limits
   a = a + 1 + 3 * n
@@ -134,12 +138,12 @@ local outcomes, nt = {}, 0
 local recorded = false
 
 local function charge()
-  local at, set, rule, ik = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local at, set, rule, ik = tonumber(A[a]), tonumber(A[a + 1]), tonumber(A[a + 2]), tonumber(A[a + 3])
   a = a + 4
   local n, counters, amounts, limits = sN[set], sCounter[set], sAmount[set], sLimit[set]
   local id, fp, expires, ttl
   if ik > 0 then
-    id, fp, expires, ttl = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+    id, fp, expires, ttl = A[a], A[a + 1], A[a + 2], A[a + 3]
     a = a + 4
     local v = idem[ik]
     if v == nil then
@@ -229,7 +233,7 @@ local function charge()
 end
 
 local function moveLines(sign)
-  local set = tonumber(ARGV[a])
+  local set = tonumber(A[a])
   a = a + 1
   local counters, amounts = sCounter[set], sAmount[set]
   for i = 1, sN[set] do
@@ -240,7 +244,7 @@ local function moveLines(sign)
 end
 
 local function refund()
-  local f = tonumber(ARGV[a])
+  local f = tonumber(A[a])
   a = a + 1
   if refunded[f] == nil then refunded[f] = redis.call('EXISTS', KEYS[F0 + f]) == 1 end
   nt = nt + 1
@@ -255,7 +259,7 @@ local function refund()
   refunded[f] = true
   refundDirty[f] = true
   moveLines(-1)
-  local ik = tonumber(ARGV[a])
+  local ik = tonumber(A[a])
   a = a + 1
   if ik > 0 then
     idem[ik] = false
@@ -266,10 +270,10 @@ local function refund()
   recorded = true
 end
 
-local nJ = tonumber(ARGV[a])
+local nJ = tonumber(A[a])
 a = a + 1
 for _ = 1, nJ do
-  local kind = ARGV[a]
+  local kind = A[a]
   a = a + 1
   if kind == 'c' then
     charge()
@@ -310,9 +314,9 @@ for i in pairs(idemDirty) do
     redis.call('DEL', KEYS[I0 + i])
   end
 end
-for f in pairs(refundDirty) do redis.call('SET', KEYS[F0 + f], '1', 'PX', ARGV[6]) end
+for f in pairs(refundDirty) do redis.call('SET', KEYS[F0 + f], '1', 'PX', A[6]) end
 
 local summary = table.concat(outcomes, ' ', 1, nt)
-if recorded then out[3] = redis.call('XADD', KEYS[2], '*', 'e', epoch, 'd', ARGV[5], 'o', summary) end
+if recorded then out[3] = redis.call('XADD', KEYS[2], '*', 'e', epoch, 'd', ARGV[2], 'o', summary) end
 out[4] = summary
 return out
