@@ -123,7 +123,7 @@ export function createMeter(options: MeterOptions): Meter {
       idempotency: charge.idempotencyKey
         ? {
             key: charge.idempotencyKey,
-            fingerprint: charge.fingerprint ?? fingerprintOf(operation, charge.parameters),
+            fingerprint: charge.fingerprint === undefined ? fingerprintOf(operation, charge.parameters) : hashed(charge.fingerprint),
             expiresAtMs: now + metering.idempotencyTtlMs,
           }
         : null,
@@ -241,6 +241,14 @@ function overageOf(lines: readonly PlannedLine[], used: readonly number[]): numb
 
 function fingerprintOf(operation: string, parameters: PriceParameters | undefined): string {
   return createHash('sha256').update(operation).update(JSON.stringify(parameters ?? {})).digest('base64url');
+}
+
+/**
+ * Stores only compare fingerprints, so a caller's is kept as its hash: any string then fits every
+ * store (PostgreSQL text cannot hold a NUL, Redis values are split at newlines) at a bounded size.
+ */
+function hashed(fingerprint: string): string {
+  return createHash('sha256').update(fingerprint).digest('base64url');
 }
 
 function isPlans(value: unknown): value is Plans {

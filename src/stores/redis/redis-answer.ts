@@ -11,7 +11,9 @@ export type GroupAnswer =
   | { readonly kind: 'unloaded'; readonly periods: readonly string[] }
   | { readonly kind: 'done'; readonly epoch: string; readonly entry: string; readonly outcomes: string; readonly results: (ChargeResult | null)[] };
 
-export function decodeAnswer(group: EncodedGroup, jobs: readonly LedgerJob[], reply: readonly (string | number)[]): GroupAnswer {
+export function decodeAnswer(group: EncodedGroup, jobs: readonly LedgerJob[], answer: string | readonly (string | number)[]): GroupAnswer {
+  // A decided group comes as one string of NUL-separated parts; 'L' and 'P' as arrays.
+  const reply = typeof answer === 'string' ? answer.split('\u0000') : answer;
   if (reply[0] === 'L') return { kind: 'lost' };
   if (reply[0] === 'P') return { kind: 'unloaded', periods: reply.slice(1).map((i) => group.periods[Number(i) - 1]!) };
   let at = 4;

@@ -36,9 +36,12 @@ const windowTtl = (windowMs: number) => 2 * windowMs + 60_000;
 /** An idempotency key is decided by the expiry in its value; the key itself outlives that a little. */
 const idempotencyTtl = (request: ChargeRequest) => Math.max(1000, request.idempotency!.expiresAtMs - request.atMs + 60_000);
 
-/** ledger.lua splits an idempotency value at newlines: a fingerprint is escaped so that it holds none. */
+/**
+ * ledger.lua splits an idempotency value at newlines, and its answer at NULs: a fingerprint is
+ * escaped so that it holds neither.
+ */
 export function safeFingerprint(fingerprint: string): string {
-  return /[\n\\]/.test(fingerprint) ? fingerprint.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : fingerprint;
+  return /[\n\\\0]/.test(fingerprint) ? fingerprint.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\0/g, '\\0') : fingerprint;
 }
 
 /** Things numbered from 1 in the order first met, with what ARGV or the description says of each. */

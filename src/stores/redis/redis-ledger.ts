@@ -42,7 +42,7 @@ export function createRedisLedger(deps: {
     const deadline = performance.now() + settings.loadTimeoutMs;
     for (;;) {
       deps.registry.announce(organizationId);
-      const answer = decodeAnswer(group, jobs, (await guardedRedis(() => run('ledger', group.keys, group.args))) as Reply);
+      const answer = decodeAnswer(group, jobs, (await guardedRedis(() => run('ledger', group.keys, group.args))) as string | Reply);
       if (answer.kind === 'done') {
         if (answer.entry) {
           const records = answer.outcomes.split(' ').filter((o: string) => o !== '-').length;

@@ -42,6 +42,20 @@ export function idempotencySuite(h: StoreHarness): void {
       expect(await counter(w, 'organization', context.organization.id)).toBe(4);
     });
 
+    it('a fingerprint holding newlines, backslashes or NULs replays and conflicts like any other', async () => {
+      const w = world();
+      const { context } = await w.tenant();
+      const odd = 'line\nbreak \\ and \0 nul';
+      const first = await w.meter.charge(context, 'add_memory_v1', { idempotencyKey: 'odd', fingerprint: odd });
+      const again = await w.meter.charge(context, 'add_memory_v1', { idempotencyKey: 'odd', fingerprint: odd });
+      expect(first).toMatchObject({ allowed: true, replayed: false });
+      expect(again).toMatchObject({ allowed: true, replayed: true, receipt: null });
+      expect({ ...again, replayed: undefined, receipt: undefined }).toEqual({ ...first, replayed: undefined, receipt: undefined });
+      const other = await w.meter.charge(context, 'add_memory_v1', { idempotencyKey: 'odd', fingerprint: 'line\nbreak \\ and \0 nul!' });
+      expect(other).toMatchObject({ allowed: false, status: 409 });
+      expect(await counter(w, 'organization', context.organization.id)).toBe(4);
+    });
+
     it('keys are per API key, and expire after 24 hours', async () => {
       const w = world();
       const a = await w.tenant();

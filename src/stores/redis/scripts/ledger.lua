@@ -19,7 +19,7 @@
 --   f
 -- Answers {'L'} when the organization's state is not in this Redis (lost, or never loaded), and
 -- {'P', period…} when a period's counters were not loaded in this epoch: nothing changed then.
--- Otherwise {'K', epoch, entry id or '', outcomes, then per job: G used… [now before] | R by used…
+-- Otherwise, as one string of NUL-separated parts, {'K', epoch, entry id or '', outcomes, then per job: G used… [now before] | R by used…
 -- [now before] | D stored | C | F | N | A | X}, where used are the line's counters before the job
 -- and now, before the minute window's counts.
 --
@@ -319,4 +319,10 @@ for f in pairs(refundDirty) do redis.call('SET', KEYS[F0 + f], '1', 'PX', A[6]) 
 local summary = table.concat(outcomes, ' ', 1, nt)
 if recorded then out[3] = redis.call('XADD', KEYS[2], '*', 'e', epoch, 'd', ARGV[2], 'o', summary) end
 out[4] = summary
-return out
+-- One string, its parts joined by NUL, rather than an array: the client decodes one bulk string far
+-- faster than many small replies. Counters from 1e14 on would print with an exponent: written whole.
+for i = 5, no do
+  local v = out[i]
+  if type(v) == 'number' and (v >= 1e14 or v <= -1e14) then out[i] = fmt(v) end
+end
+return table.concat(out, '\0', 1, no)
