@@ -134,7 +134,6 @@ class GroupEncoder {
       this.windowHashes.rows.length,
       this.idempotencyKeys.rows.length,
       this.refundKeys.rows.length,
-      0,
       REFUND_MARKER_MS,
       this.counters.rows.length,
     ];

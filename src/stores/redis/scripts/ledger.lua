@@ -9,7 +9,7 @@
 -- ARGV: 1 the packed arguments below, as one JSON array (A), 2 the description of the records,
 -- stored as it is. One argument rather than a hundred: each costs the client more than decoding
 -- it costs here, and numbers arrive as numbers.
--- A: nP, nW, nI, nF, 0 (unused), refund marker ttl,
+-- A: nP, nW, nI, nF, refund marker ttl,
 --   nC, (hash, field) of each counter, nR, (hash, field) of each window count, nW window ttls,
 --   nM, (window now, window before, limit, window start, window ms) of each minute-window rule,
 --   nS, (n, (counter amount limit|'')×n) of each line set, nJ, then the jobs:
@@ -19,9 +19,9 @@
 --   f
 -- Answers {'L'} when the organization's state is not in this Redis (lost, or never loaded), and
 -- {'P', period…} when a period's counters were not loaded in this epoch: nothing changed then.
--- Otherwise, as one string of NUL-separated parts, {'K', epoch, entry id or '', outcomes, then per job: G used… [now before] | R by used…
--- [now before] | D stored | C | F | N | A | X}, where used are the line's counters before the job
--- and now, before the minute window's counts.
+-- Otherwise, as one string of NUL-separated parts: 'K', epoch, entry id or '', outcomes, then per
+-- job: G used… [now before] | R by used… [now before] | D stored | C | F | N | A | X, where used
+-- are the line's counters before the job and now, before the minute window's counts.
 --
 -- Written for speed (a group may hold a thousand charges): arguments are read in place rather than
 -- through helper calls, no table is made per charge, and lists keep their own length (# is a
@@ -42,7 +42,7 @@ local function fmt(n)
   return string.format('%.0f', n)
 end
 
-local a = 7
+local a = 6
 
 -- Each hash is read once (HMGET) and written once (HSET of the new values): a redis.call costs more
 -- than the command it runs. A period hash's `_l` is read with its counters. Returns, for `count`
@@ -314,7 +314,7 @@ for i in pairs(idemDirty) do
     redis.call('DEL', KEYS[I0 + i])
   end
 end
-for f in pairs(refundDirty) do redis.call('SET', KEYS[F0 + f], '1', 'PX', A[6]) end
+for f in pairs(refundDirty) do redis.call('SET', KEYS[F0 + f], '1', 'PX', A[5]) end
 
 local summary = table.concat(outcomes, ' ', 1, nt)
 if recorded then out[3] = redis.call('XADD', KEYS[2], '*', 'e', epoch, 'd', ARGV[2], 'o', summary) end
