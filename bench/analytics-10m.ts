@@ -20,7 +20,7 @@ import { openRuntime } from '../src/cli/runtime.js';
 import { buildServerApp } from '../src/cli/server-app.js';
 import type { Organization } from '../src/core/tenants.js';
 import { systemClock } from '../src/metering/index.js';
-import type { Store } from '../src/stores/contract.js';
+import type { Store } from '../src/stores/contract/index.js';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 import { eventTuple } from '../src/stores/sqlite/sqlite-ledger.js';

@@ -4,7 +4,7 @@ import { periodOf, periodStartingIn } from '../core/periods.js';
 import type { Plans } from '../core/plans.js';
 import type { Clock } from '../core/ports.js';
 import { NO_CAP, type ApiKey, type Namespace, type Organization } from '../core/tenants.js';
-import type { InteractionLog } from '../stores/contract.js';
+import type { InteractionLog } from '../stores/contract/index.js';
 import { dailySeries } from './usage-daily.js';
 import { apiKeySection, namespaceSection, type ScopeDirectory } from './usage-scopes.js';
 import { summarizeUsage, type UsageGroup } from './usage-summary.js';

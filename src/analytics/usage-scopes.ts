@@ -1,7 +1,7 @@
 import { INTERACTION_TYPES, type InteractionType } from '../core/catalogue.js';
 import type { LimitField } from '../core/plans.js';
 import type { ApiKey, Namespace } from '../core/tenants.js';
-import type { TenantDirectory } from '../stores/contract.js';
+import type { TenantDirectory } from '../stores/contract/index.js';
 import type { TypedUsageGroup, UsageGroup } from './usage-summary.js';
 
 /** The part of the tenant directory the report reads names, prefixes, caps and overrides from. */

@@ -1,6 +1,6 @@
 import type { InteractionType } from '../core/catalogue.js';
 import { dayOf, type Period } from '../core/periods.js';
-import type { InteractionLog, RollupRow } from '../stores/contract.js';
+import type { InteractionLog, RollupRow } from '../stores/contract/index.js';
 
 export const USAGE_DIMENSIONS = ['operation_type', 'namespace', 'api_key', 'day', 'type'] as const;
 export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];

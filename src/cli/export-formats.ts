@@ -1,5 +1,5 @@
 import { toExtendedJson, toParseMongoDocument } from '../stores/parse/parse-mapper.js';
-import type { InteractionRecord } from '../stores/contract.js';
+import type { InteractionRecord } from '../stores/contract/index.js';
 
 export type ExportRow = Record<string, string | number | boolean | null>;
 

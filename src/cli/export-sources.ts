@@ -1,5 +1,5 @@
 import { groupRows, type UsageDimension } from '../analytics/index.js';
-import type { InteractionLog, InteractionRecord, UsageEvent } from '../stores/contract.js';
+import type { InteractionLog, InteractionRecord, UsageEvent } from '../stores/contract/index.js';
 import type { ExportRow } from './export-formats.js';
 
 /** One step of an export: the rows it produced. The number of steps drives the progress bar. */

@@ -5,7 +5,7 @@ import type { Clock, Logger } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
 import { createMeter, type Meter } from '../metering/index.js';
 import { systemClock } from '../metering/system-clock.js';
-import type { Store } from '../stores/contract.js';
+import type { Store } from '../stores/contract/index.js';
 import { createParseStore } from '../stores/parse/index.js';
 import { createPostgresStore } from '../stores/postgres/index.js';
 import { createRamStore } from '../stores/ram/index.js';

@@ -6,7 +6,7 @@ import type { MeteringConfig } from '../core/config.js';
 import type { Clock, Logger } from '../core/ports.js';
 import { createMemoryService } from '../memory/index.js';
 import type { Meter } from '../metering/index.js';
-import type { Store } from '../stores/contract.js';
+import type { Store } from '../stores/contract/index.js';
 import { newId, type AdminKeys, type Tenancy } from '../tenancy/index.js';
 import { OPENAPI } from './openapi.js';
 import { createValidatorCompiler } from './validation.js';

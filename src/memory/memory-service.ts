@@ -1,6 +1,6 @@
 import { TollgateError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
-import type { FeedbackRecord, FeedbackRepository, MemoryMatch, MemoryPatch, MemoryRecord, MemoryRepository } from '../stores/contract.js';
+import type { FeedbackRecord, FeedbackRepository, MemoryMatch, MemoryPatch, MemoryRecord, MemoryRepository } from '../stores/contract/index.js';
 
 /** Where a memory call acts: always one namespace of one organization. */
 export interface MemoryScope {

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { TollgateError, fail, ok, type Result } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
-import type { TenantChange, TenantDirectory } from '../stores/contract.js';
+import type { TenantChange, TenantDirectory } from '../stores/contract/index.js';
 import { apiKeyPrefix, verifyApiKey } from '../tenancy/api-key-secret.js';
 import type { TenantContext } from './tenant-context.js';
 

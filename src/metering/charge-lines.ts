@@ -1,7 +1,7 @@
 import type { InteractionType } from '../core/catalogue.js';
 import type { ResolvedLimits, ScopedLimit } from '../core/limit-resolution.js';
 import type { Period } from '../core/periods.js';
-import { LIFETIME, type ChargeLine, type Metric, type ScopeKind } from '../stores/contract.js';
+import { LIFETIME, type ChargeLine, type Metric, type ScopeKind } from '../stores/contract/index.js';
 import type { TenantContext } from './tenant-context.js';
 
 export interface Resources {

@@ -3,7 +3,7 @@ import type { Result } from '../core/errors.js';
 import { resolveLimits, type ResolvedLimits } from '../core/limit-resolution.js';
 import { periodOf, type Period } from '../core/periods.js';
 import type { Plans } from '../core/plans.js';
-import type { Attribution } from '../stores/contract.js';
+import type { Attribution } from '../stores/contract/index.js';
 import { monthlyLines, type PlannedLine } from './charge-lines.js';
 import type { TenantContext } from './tenant-context.js';
 

@@ -1,7 +1,7 @@
 import type { InteractionType } from '../core/catalogue.js';
 import type { TollgateError } from '../core/errors.js';
 import type { Period } from '../core/periods.js';
-import type { ChargeRequest, Metric, RateState, ScopeKind } from '../stores/contract.js';
+import type { ChargeRequest, Metric, RateState, ScopeKind } from '../stores/contract/index.js';
 
 /** Where one scope stands after the decision. */
 export interface ScopeUsage {

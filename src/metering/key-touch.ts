@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../core/ports.js';
-import type { TenantDirectory } from '../stores/contract.js';
+import type { TenantDirectory } from '../stores/contract/index.js';
 
 /**
  * last_used_at without a write per call: a key's use is written at most once per interval, and

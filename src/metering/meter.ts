@@ -6,7 +6,7 @@ import { TollgateError, type Result } from '../core/errors.js';
 import { dayOf } from '../core/periods.js';
 import { configInvalid, parsePlans, type Plans } from '../core/plans.js';
 import { silentLogger, type Clock, type Logger } from '../core/ports.js';
-import type { Attribution, ChargeRequest, QuotaLedger, Store, TenantDirectory } from '../stores/contract.js';
+import type { Attribution, ChargeRequest, QuotaLedger, Store, TenantDirectory } from '../stores/contract/index.js';
 import { createAuthenticator } from './authenticator.js';
 import { resourceLines, type PlannedLine, type Resources } from './charge-lines.js';
 import { createPlanCache } from './context-plan.js';

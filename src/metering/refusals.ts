@@ -1,6 +1,6 @@
 import { TollgateError } from '../core/errors.js';
 import type { Period } from '../core/periods.js';
-import type { RateState } from '../stores/contract.js';
+import type { RateState } from '../stores/contract/index.js';
 import type { PlannedLine } from './charge-lines.js';
 
 const SCOPE_WORDS = { organization: 'the organization', namespace: 'the namespace', api_key: 'this API key' } as const;

@@ -1,4 +1,4 @@
-import type { Settings } from '../stores/contract.js';
+import type { Settings } from '../stores/contract/index.js';
 import { hashApiKey, verifyApiKey } from './api-key-secret.js';
 import { randomBase62 } from './random-id.js';
 

@@ -15,7 +15,7 @@ import {
   type Subscription,
   type SubscriptionStatus,
 } from '../core/tenants.js';
-import type { TenantDirectory } from '../stores/contract.js';
+import type { TenantDirectory } from '../stores/contract/index.js';
 import { generateApiKey, hashApiKey } from './api-key-secret.js';
 import { newId } from './random-id.js';
 

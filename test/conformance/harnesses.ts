@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startParseDevServer, type ParseDevServer } from '../../parse/start-dev-server.js';
 import type { Clock } from '../../src/core/ports.js';
-import type { Store } from '../../src/stores/contract.js';
+import type { Store } from '../../src/stores/contract/index.js';
 import { createParseClient } from '../../src/stores/parse/parse-client.js';
 import { createParseStore } from '../../src/stores/parse/index.js';
 import { setupParseSchema } from '../../src/stores/parse/parse-schema.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TollgateError } from '../../src/core/errors.js';
-import type { Store } from '../../src/stores/contract.js';
+import type { Store } from '../../src/stores/contract/index.js';
 import { startServer, type TestServer } from './support/server.js';
 
 let s: TestServer | null = null;

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { systemClock } from '../../src/metering/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createRedisStore } from '../../src/stores/redis/index.js';
-import type { Store } from '../../src/stores/contract.js';
+import type { Store } from '../../src/stores/contract/index.js';
 import { DATABASE_URL, dropSchema, randomSchema } from '../support/postgres.js';
 import { describeWithRedis, randomPrefix, startOwnRedis, type OwnRedis } from '../support/redis.js';
 import { multiServerScenario } from './support/multi-server-scenario.js';

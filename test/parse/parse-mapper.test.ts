@@ -1,6 +1,6 @@
 /** The parse store's pure parts and its failures, without a Parse Server (no MongoDB exists here either). */
 import { describe, expect, it } from 'vitest';
-import type { InteractionRecord } from '../../src/stores/contract.js';
+import type { InteractionRecord } from '../../src/stores/contract/index.js';
 import { createParseStore, type ParseFetch } from '../../src/stores/parse/index.js';
 import { interactionObjectId, toExtendedJson, toInteractionRecord, toParseMongoDocument } from '../../src/stores/parse/parse-mapper.js';
 import { createRamStore } from '../../src/stores/ram/index.js';

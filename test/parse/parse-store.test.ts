@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createMeter } from '../../src/metering/index.js';
-import type { InteractionRecord, Store } from '../../src/stores/contract.js';
+import type { InteractionRecord, Store } from '../../src/stores/contract/index.js';
 import type { ParseFetch } from '../../src/stores/parse/index.js';
 import { setupParseSchema } from '../../src/stores/parse/parse-schema.js';
 import { createRamStore } from '../../src/stores/ram/index.js';

@@ -5,7 +5,7 @@
  * drain holds.
  */
 import { afterAll, expect, it } from 'vitest';
-import type { LedgerRecord, RecordEntry, RecordSink, Store } from '../../src/stores/contract.js';
+import type { LedgerRecord, RecordEntry, RecordSink, Store } from '../../src/stores/contract/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { manualClock } from '../support/clock.js';
 import { DATABASE_URL, describeWithPostgres, dropSchema, randomSchema } from '../support/postgres.js';

@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import pg from 'pg';
 import { periodOf } from '../../src/core/periods.js';
 import { systemClock } from '../../src/metering/system-clock.js';
-import type { Store } from '../../src/stores/contract.js';
+import type { Store } from '../../src/stores/contract/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createRedisStore } from '../../src/stores/redis/index.js';
 import { DATABASE_URL, randomSchema } from '../support/postgres.js';

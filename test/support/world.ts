@@ -3,7 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { parsePlans, type Plans } from '../../src/core/plans.js';
 import type { Clock } from '../../src/core/ports.js';
 import { createMeter, type Meter, type TenantContext } from '../../src/metering/index.js';
-import type { Store } from '../../src/stores/contract.js';
+import type { Store } from '../../src/stores/contract/index.js';
 import { createTenancy, type ApiKeyInput, type NamespaceInput, type OrganizationInput, type Tenancy } from '../../src/tenancy/index.js';
 import { manualClock, type ManualClock } from './clock.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { TollgateError } from '../../core/errors.js';
-import type { IdempotencyCache, StoredResponse } from '../../stores/contract.js';
+import type { IdempotencyCache, StoredResponse } from '../../stores/contract/index.js';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** Response headers worth replaying (not dates, not the request id of the first call). */

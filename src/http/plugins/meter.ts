@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Clock, Logger } from '../../core/ports.js';
 import type { Meter } from '../../metering/index.js';
-import type { IdempotencyCache } from '../../stores/contract.js';
+import type { IdempotencyCache } from '../../stores/contract/index.js';
 import type { HttpMetrics } from './metrics.js';
 import { awaitStoredResponse, fingerprintOf, idempotencyKeyOf, responseToStore } from './idempotent-replay.js';
 import { priceParametersOf, resourcesOf } from './request-price.js';

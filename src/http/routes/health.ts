@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { TollgateError } from '../../core/errors.js';
-import type { Store } from '../../stores/contract.js';
+import type { Store } from '../../stores/contract/index.js';
 
 /** /healthz: the process answers. /readyz: and its store answers too (503 otherwise). */
 export async function healthRoutes(app: FastifyInstance, options: { store: Pick<Store, 'ping' | 'name'> }) {

@@ -1,6 +1,6 @@
 /** Memory records to the Papr v1 wire format (MemoryObject, AddMemoryItem, …) and requests to service input. */
 import type { NewMemory } from '../../memory/index.js';
-import type { MemoryRecord } from '../../stores/contract.js';
+import type { MemoryRecord } from '../../stores/contract/index.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ACTED_ON = new Set(['content', 'type', 'metadata', 'external_user_id']);

@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../../core/ports.js';
-import type { Store } from '../contract.js';
+import type { Store } from '../contract/index.js';
 
 /** The slice of a Response the parse store reads. */
 export interface ParseResponse {

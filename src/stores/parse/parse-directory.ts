@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { TollgateError } from '../../core/errors.js';
-import type { Page, TenantChange, TenantDirectory } from '../contract.js';
+import type { Page, TenantChange, TenantDirectory } from '../contract/index.js';
 import type { BatchRequest, ParseClient, ParseObject } from './parse-client.js';
 import { parseDate, pointer } from './parse-mapper.js';
 import { createParseChangeWatcher } from './parse-watch.js';

@@ -23,7 +23,7 @@
 import { LRUCache } from 'lru-cache';
 import { TollgateError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/ports.js';
-import type { InteractionLog, InteractionRecord } from '../contract.js';
+import type { InteractionLog, InteractionRecord } from '../contract/index.js';
 import type { BatchRequest, ParseClient } from './parse-client.js';
 import { translateParseError } from './parse-errors.js';
 import {

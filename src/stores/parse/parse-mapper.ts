@@ -4,7 +4,7 @@
  * in MongoDB. The only place that knows the Interaction class's field names.
  */
 import { createHash } from 'node:crypto';
-import type { Attribution, InteractionQuery, InteractionRecord } from '../contract.js';
+import type { Attribution, InteractionQuery, InteractionRecord } from '../contract/index.js';
 import type { ParseObject } from './parse-client.js';
 
 export const INTERACTION_CLASS = 'Interaction';

@@ -1,6 +1,6 @@
 import { periodOf } from '../../core/periods.js';
 import type { Clock } from '../../core/ports.js';
-import type { CounterRef, InteractionRecord, Store, TenantDirectory } from '../contract.js';
+import type { CounterRef, InteractionRecord, Store, TenantDirectory } from '../contract/index.js';
 import type { ParseClient } from './parse-client.js';
 import { INTERACTION_CLASS, toInteractionRecord } from './parse-mapper.js';
 

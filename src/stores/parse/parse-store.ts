@@ -1,7 +1,7 @@
 import { TollgateError } from '../../core/errors.js';
 import { periodOf } from '../../core/periods.js';
 import { silentLogger } from '../../core/ports.js';
-import type { Attribution, ChargeRequest, InteractionLog, QuotaLedger, Store } from '../contract.js';
+import type { Attribution, ChargeRequest, InteractionLog, QuotaLedger, Store } from '../contract/index.js';
 import { createParseClient, type ParseClient } from './parse-client.js';
 import { PARSE_DEFAULTS, type ParseStoreConfig } from './parse-config.js';
 import { createParseDirectory } from './parse-directory.js';

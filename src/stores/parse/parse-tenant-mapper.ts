@@ -18,7 +18,7 @@ import {
   type User,
   type Workspace,
 } from '../../core/tenants.js';
-import type { NewApiKey } from '../contract.js';
+import type { NewApiKey } from '../contract/index.js';
 import type { ParseObject } from './parse-client.js';
 import { fromParseDate, parseDate, pointer, pointerId } from './parse-mapper.js';
 

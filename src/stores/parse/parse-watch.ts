@@ -1,4 +1,4 @@
-import type { TenantChange } from '../contract.js';
+import type { TenantChange } from '../contract/index.js';
 import type { ParseClient, ParseObject } from './parse-client.js';
 import { pointer, pointerId } from './parse-mapper.js';
 import { TENANT_CLASSES as C } from './parse-tenant-mapper.js';

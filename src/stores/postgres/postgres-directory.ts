@@ -1,6 +1,6 @@
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
-import type { TenantChange, TenantDirectory } from '../contract.js';
+import type { TenantChange, TenantDirectory } from '../contract/index.js';
 import { applyOrganizationPatch, newOrganizationRecord } from '../shared/tenant-records.js';
 import type { PostgresPool, PostgresPoolClient } from './postgres-config.js';
 import { guarded } from './postgres-errors.js';

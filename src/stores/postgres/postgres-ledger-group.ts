@@ -1,14 +1,8 @@
 import { windowStartOf } from '../../core/charge-rules.js';
-import type { ChargeRequest, ChargeResult, CounterRef, RefusalRecord } from '../contract.js';
+import type { ChargeResult, CounterRef, LedgerJob } from '../contract/index.js';
 import { toKey } from './postgres-mapper.js';
 
 /** One unit of work for apply_ledger_group, in submission order. */
-export type LedgerJob =
-  | { readonly kind: 'charge'; readonly request: ChargeRequest }
-  | { readonly kind: 'refund'; readonly request: ChargeRequest }
-  | { readonly kind: 'refusal'; readonly refusal: RefusalRecord }
-  | { readonly kind: 'adjust'; readonly lines: readonly { readonly counter: CounterRef; readonly amount: number }[] };
-
 type Value = string | number | boolean | null;
 
 const JOB_COLUMNS = ['kind', 'id', 'at', 'cost', 'lines', 'rc', 'rp', 'rl', 'rw', 'ik', 'ikey', 'fp', 'ix', 'ir', 'ro', 'why'] as const;

@@ -1,8 +1,9 @@
-import type { ChargeResult, QuotaLedger } from '../contract.js';
+import type { ChargeResult, QuotaLedger } from '../contract/index.js';
 import { GroupCommit } from '../shared/group-commit.js';
 import type { PostgresPool } from './postgres-config.js';
 import { guarded, isRetryablePostgresError, translatePostgresError } from './postgres-errors.js';
-import { decodeLedgerAnswer, encodeLedgerGroup, type LedgerAnswer, type LedgerJob } from './postgres-ledger-group.js';
+import { decodeLedgerAnswer, encodeLedgerGroup, type LedgerAnswer } from './postgres-ledger-group.js';
+import type { LedgerJob } from '../contract/index.js';
 import { createWalFlusher } from './postgres-wal-flush.js';
 
 export interface PostgresLedger extends QuotaLedger {

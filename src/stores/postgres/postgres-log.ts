@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/ports.js';
-import type { IdempotencyCache, InteractionLog, RollupQuery, Settings } from '../contract.js';
+import type { IdempotencyCache, InteractionLog, RollupQuery, Settings } from '../contract/index.js';
 import type { PostgresPool } from './postgres-config.js';
 import { guarded } from './postgres-errors.js';
 import { toEvent, toInteraction, toKey, toRefusal, toRollup } from './postgres-mapper.js';

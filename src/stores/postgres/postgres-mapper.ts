@@ -4,7 +4,7 @@
  * value Tollgate keeps there (epoch ms, counts) is far below 2^53, so they are read back as numbers.
  */
 import type { Organization } from '../../core/tenants.js';
-import type { MemoryRecord } from '../contract.js';
+import type { MemoryRecord } from '../contract/index.js';
 
 export { fromKey, toApiKey, toEvent, toFeedback, toInteraction, toKey, toMemory, toNamespace, toOrganization, toRefusal, toRollup, toUser, toWorkspace, type Row } from '../shared/record-rows.js';
 

@@ -1,4 +1,4 @@
-import type { FeedbackRepository, MemoryRepository } from '../contract.js';
+import type { FeedbackRepository, MemoryRepository } from '../contract/index.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
 import { searchTerms } from '../shared/search-terms.js';
 import type { PostgresPool } from './postgres-config.js';

@@ -1,5 +1,5 @@
 /**
- * The RecordSink of src/stores/contract.ts over this store's tables: what a ledger deciding in
+ * The RecordSink of src/stores/contract/ over this store's tables: what a ledger deciding in
  * Redis decided reaches the counters, Interaction records, rollups, refusals, events, idempotency
  * keys and refunds the PostgreSQL ledger itself writes, so every reader (usage API, dashboard,
  * export) works unchanged.
@@ -13,7 +13,7 @@
  */
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
-import type { CounterRef, GrantedCharge, LedgerSnapshot, RecordEntry, RecordSink } from '../contract.js';
+import type { CounterRef, GrantedCharge, LedgerSnapshot, RecordEntry, RecordSink } from '../contract/index.js';
 import { foldRecords, type RecordWrites } from '../shared/ledger-records.js';
 import type { PostgresPool, PostgresPoolClient } from './postgres-config.js';
 import { guarded, translatePostgresError } from './postgres-errors.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { RecordSinkStore } from '../contract.js';
+import type { RecordSinkStore } from '../contract/index.js';
 import { checkPostgresStoreConfig, type PostgresPool, type PostgresStoreConfig } from './postgres-config.js';
 import { createPostgresDirectory } from './postgres-directory.js';
 import { guarded, translatePostgresError } from './postgres-errors.js';

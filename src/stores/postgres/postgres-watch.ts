@@ -1,4 +1,4 @@
-import type { TenantChange } from '../contract.js';
+import type { TenantChange } from '../contract/index.js';
 import type { PostgresPool, PostgresPoolClient } from './postgres-config.js';
 import type { Row } from './postgres-mapper.js';
 

@@ -1,7 +1,7 @@
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
 import type { ApiKey, Namespace, Organization, User, Workspace } from '../../core/tenants.js';
-import type { Page, TenantChange, TenantDirectory } from '../contract.js';
+import type { Page, TenantChange, TenantDirectory } from '../contract/index.js';
 import { applyNamespacePatch, applyOrganizationPatch, newOrganizationRecord } from '../shared/tenant-records.js';
 
 const page = <T>(items: T[], offset: number, limit: number): Page<T> => ({ items: items.slice(offset, offset + limit), total: items.length });

@@ -1,4 +1,4 @@
-import type { FeedbackRecord, FeedbackRepository, MemoryRecord, MemoryRepository } from '../contract.js';
+import type { FeedbackRecord, FeedbackRepository, MemoryRecord, MemoryRepository } from '../contract/index.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
 import { searchTerms } from '../shared/search-terms.js';
 

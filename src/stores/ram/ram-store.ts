@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/ports.js';
-import type { InteractionRecord, RefusalRow, RollupQuery, RollupRow, Store, StoredResponse, UsageEvent } from '../contract.js';
+import type { InteractionRecord, RefusalRow, RollupQuery, RollupRow, Store, StoredResponse, UsageEvent } from '../contract/index.js';
 import { createBatchedLedger } from '../shared/batched-ledger.js';
 import { counterKey, type LedgerWrites, type StoredIdempotency } from '../shared/ledger-batch.js';
 import { createRamDirectory } from './ram-directory.js';

@@ -3,8 +3,9 @@
  * the counts the script decided by, with the same arithmetic (src/core/charge-rules.ts).
  */
 import { evaluateSlidingWindow } from '../../core/charge-rules.js';
-import type { ChargeResult, GrantedCharge, RateState } from '../contract.js';
-import { safeFingerprint, type EncodedGroup, type LedgerJob } from './redis-group.js';
+import type { ChargeResult, GrantedCharge, RateState } from '../contract/index.js';
+import { safeFingerprint, type EncodedGroup } from './redis-group.js';
+import type { LedgerJob } from '../contract/index.js';
 
 export type GroupAnswer =
   | { readonly kind: 'lost' }

@@ -1,6 +1,6 @@
 import { TollgateError } from '../../core/errors.js';
 import type { Clock, Logger } from '../../core/ports.js';
-import type { RecordSinkStore } from '../contract.js';
+import type { RecordSinkStore } from '../contract/index.js';
 
 /**
  * The slice of an ioredis client (6.x) the store calls, so nothing outside depends on ioredis's

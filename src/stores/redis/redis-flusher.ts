@@ -18,7 +18,7 @@
  * may belong to a new epoch's stream.
  */
 import type { Logger } from '../../core/ports.js';
-import type { RecordEntry, RecordSink } from '../contract.js';
+import type { RecordEntry, RecordSink } from '../contract/index.js';
 import type { RedisClient } from './redis-config.js';
 import { guardedRedis } from './redis-errors.js';
 import type { RedisKeys } from './redis-keys.js';

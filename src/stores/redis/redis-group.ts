@@ -9,15 +9,9 @@
  * the outcomes as the records of the group.
  */
 import { windowStartOf } from '../../core/charge-rules.js';
-import type { AdjustLine, Attribution, ChargeRequest, CounterRef, RefusalRecord } from '../contract.js';
+import type { AdjustLine, Attribution, ChargeRequest, CounterRef, LedgerJob } from '../contract/index.js';
 import { counterField, type OrganizationKeys } from './redis-keys.js';
 import type { AttributionRow, ContextRow, CounterRow, GroupRow, JobRow, RateRow } from './redis-records.js';
-
-export type LedgerJob =
-  | { readonly kind: 'charge'; readonly request: ChargeRequest }
-  | { readonly kind: 'refund'; readonly request: ChargeRequest }
-  | { readonly kind: 'refusal'; readonly refusal: RefusalRecord }
-  | { readonly kind: 'adjust'; readonly lines: readonly AdjustLine[] };
 
 export interface EncodedGroup {
   readonly keys: string[];

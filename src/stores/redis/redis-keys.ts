@@ -1,4 +1,4 @@
-import type { CounterRef, ScopeKind } from '../contract.js';
+import type { CounterRef, ScopeKind } from '../contract/index.js';
 
 /**
  * Every key the store writes. Each organization's keys carry its id as the hash tag, `{<org>}`, so

@@ -1,9 +1,10 @@
 import { TollgateError } from '../../core/errors.js';
-import type { ChargeResult, CounterRef, QuotaLedger, TenantDirectory } from '../contract.js';
+import type { ChargeResult, CounterRef, QuotaLedger, TenantDirectory } from '../contract/index.js';
 import type { RedisSettings } from './redis-config.js';
 import { guardedRedis } from './redis-errors.js';
 import { decodeAnswer } from './redis-answer.js';
-import { encodeGroup, type LedgerJob } from './redis-group.js';
+import { encodeGroup } from './redis-group.js';
+import type { LedgerJob } from '../contract/index.js';
 import { counterField, type RedisKeys } from './redis-keys.js';
 import type { RedisLoader } from './redis-loader.js';
 import { OrganizationQueue } from './redis-organization-queue.js';

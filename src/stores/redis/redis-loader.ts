@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { TollgateError } from '../../core/errors.js';
 import { windowStartOf } from '../../core/charge-rules.js';
 import type { Clock, Logger } from '../../core/ports.js';
-import type { RecordSink } from '../contract.js';
+import type { RecordSink } from '../contract/index.js';
 import type { RedisClient, RedisSettings } from './redis-config.js';
 import { guardedRedis } from './redis-errors.js';
 import type { RedisFlusher } from './redis-flusher.js';

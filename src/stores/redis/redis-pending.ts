@@ -1,4 +1,4 @@
-import type { RecordMarks } from '../contract.js';
+import type { RecordMarks } from '../contract/index.js';
 
 /** A stream entry this process wrote, kept until PostgreSQL is known to hold it. */
 export interface PendingEntry {

@@ -10,7 +10,7 @@
  * counters, periods with their day, minute-window rules, line sets), then the jobs referring to
  * them by 0-based index, so a charge takes about a hundred bytes, mostly its id.
  */
-import type { AdjustLine, Attribution, ChargeRequest, CounterRef, LedgerRecord, RecordEntry, RefusalRecord } from '../contract.js';
+import type { AdjustLine, Attribution, ChargeRequest, CounterRef, LedgerRecord, RecordEntry, RefusalRecord } from '../contract/index.js';
 
 export type AttributionRow = [string, string | null, string, string | null, string | null, string | null, string | null, string, Attribution['type']];
 export type CounterRow = [CounterRef['scope'], string, CounterRef['metric'], string];

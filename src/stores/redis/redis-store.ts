@@ -1,5 +1,5 @@
 import { silentLogger } from '../../core/ports.js';
-import type { InteractionLog, Store } from '../contract.js';
+import type { InteractionLog, Store } from '../contract/index.js';
 import { settingsOf, type RedisClient, type RedisStoreConfig } from './redis-config.js';
 import { connectRedis } from './redis-connection.js';
 import { guardedRedis } from './redis-errors.js';

@@ -1,4 +1,4 @@
-import type { ChargeResult, QuotaLedger } from '../contract.js';
+import type { ChargeResult, QuotaLedger } from '../contract/index.js';
 import { GroupCommit } from './group-commit.js';
 import { LedgerBatch, type LedgerView, type LedgerWrites } from './ledger-batch.js';
 

@@ -7,7 +7,7 @@
  * rules from src/core/charge-rules.ts natively.
  */
 import { RATE_REFUSAL, evaluateSlidingWindow, findRefusingLine, limitRefusalReason, windowStartOf } from '../../core/charge-rules.js';
-import type { Attribution, ChargeRequest, ChargeResult, CounterRef, RateState, RefusalRecord, UsageEvent } from '../contract.js';
+import type { Attribution, ChargeRequest, ChargeResult, CounterRef, RateState, RefusalRecord, UsageEvent } from '../contract/index.js';
 
 export interface StoredIdempotency {
   readonly fingerprint: string;

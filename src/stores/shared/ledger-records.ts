@@ -1,5 +1,5 @@
 /**
- * Folds records of decided charges (src/stores/contract.ts, LedgerRecord) into the rows they move,
+ * Folds records of decided charges (src/stores/contract/, LedgerRecord) into the rows they move,
  * for a sink that writes them in one go. The rows and their keys are those of LedgerBatch (the
  * reference), so a record applied here changes the tables exactly as the charge would have there:
  * test/stores/redis-ledger-equivalence.test.ts compares the two.
@@ -8,7 +8,7 @@
  * so that folding a record builds no key strings: a sink folds every charge a busy Redis decides.
  */
 import { RATE_REFUSAL, limitRefusalReason, windowStartOf } from '../../core/charge-rules.js';
-import type { Attribution, ChargeRequest, CounterRef, LedgerRecord, UsageEvent } from '../contract.js';
+import type { Attribution, ChargeRequest, CounterRef, LedgerRecord, UsageEvent } from '../contract/index.js';
 import { attributionKeysOf, counterKey, type InteractionDelta, type RefusalDelta, type RollupDelta, type StoredIdempotency } from './ledger-batch.js';
 
 /** A map of maps, made as needed. */

@@ -1,4 +1,4 @@
-import type { MemoryPatch, MemoryRecord } from '../contract.js';
+import type { MemoryPatch, MemoryRecord } from '../contract/index.js';
 
 /** The memory after a patch: absent fields keep their value, metadata may be set to null. */
 export function applyMemoryPatch(before: MemoryRecord, patch: MemoryPatch): MemoryRecord {

@@ -6,7 +6,7 @@
 import type { InteractionType } from '../../core/catalogue.js';
 import type { LimitOverrides } from '../../core/plans.js';
 import type { ApiKey, EnvironmentType, Namespace, Organization, Permission, SubscriptionStatus, User, Workspace } from '../../core/tenants.js';
-import type { FeedbackRecord, InteractionRecord, MemoryRecord, RefusalRow, RollupRow, UsageEvent } from '../contract.js';
+import type { FeedbackRecord, InteractionRecord, MemoryRecord, RefusalRow, RollupRow, UsageEvent } from '../contract/index.js';
 
 export type Row = Record<string, unknown>;
 

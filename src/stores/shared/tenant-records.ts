@@ -1,5 +1,5 @@
 import type { Namespace, Organization } from '../../core/tenants.js';
-import type { NamespacePatch, NewOrganization, OrganizationPatch } from '../contract.js';
+import type { NamespacePatch, NewOrganization, OrganizationPatch } from '../contract/index.js';
 
 /** The organization a NewOrganization describes, before it has any namespace. */
 export function newOrganizationRecord(input: NewOrganization): Organization {

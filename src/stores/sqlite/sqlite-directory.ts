@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
-import type { TenantChange, TenantDirectory } from '../contract.js';
+import type { TenantChange, TenantDirectory } from '../contract/index.js';
 import { applyNamespacePatch, applyOrganizationPatch, newOrganizationRecord } from '../shared/tenant-records.js';
 import { guarded } from './sqlite-errors.js';
 import { organizationColumns, toApiKey, toNamespace, toOrganization, toUser, toWorkspace, type Row } from './sqlite-mapper.js';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { QuotaLedger, UsageEvent } from '../contract.js';
+import type { QuotaLedger, UsageEvent } from '../contract/index.js';
 import { createBatchedLedger } from '../shared/batched-ledger.js';
 import type { LedgerView, LedgerWrites, StoredIdempotency } from '../shared/ledger-batch.js';
 import { guarded, translateSqliteError } from './sqlite-errors.js';

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { IdempotencyCache, InteractionLog, RollupQuery, Settings, UsageEvent } from '../contract.js';
+import type { IdempotencyCache, InteractionLog, RollupQuery, Settings, UsageEvent } from '../contract/index.js';
 import { guarded } from './sqlite-errors.js';
 import { toInteraction, toKey, toRefusal, toRollup, type Row } from './sqlite-mapper.js';
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { FeedbackRepository, MemoryRepository } from '../contract.js';
+import type { FeedbackRepository, MemoryRepository } from '../contract/index.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
 import { searchTerms } from '../shared/search-terms.js';
 import { guarded } from './sqlite-errors.js';

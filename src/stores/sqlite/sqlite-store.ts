@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Store } from '../contract.js';
+import type { Store } from '../contract/index.js';
 import type { SqliteStoreConfig } from './sqlite-config.js';
 import { createSqliteDirectory } from './sqlite-directory.js';
 import { guarded } from './sqlite-errors.js';

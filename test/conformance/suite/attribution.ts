@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InteractionRecord } from '../../../src/stores/contract.js';
+import type { InteractionRecord } from '../../../src/stores/contract/index.js';
 import type { StoreHarness } from '../harnesses.js';
 import { useWorld } from './context.js';
 

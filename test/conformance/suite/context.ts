@@ -1,6 +1,6 @@
 import { afterEach, beforeEach } from 'vitest';
 import { periodOf } from '../../../src/core/periods.js';
-import type { Metric, ScopeKind } from '../../../src/stores/contract.js';
+import type { Metric, ScopeKind } from '../../../src/stores/contract/index.js';
 import { manualClock } from '../../support/clock.js';
 import { createWorld, type World } from '../../support/world.js';
 import type { StoreHarness } from '../harnesses.js';

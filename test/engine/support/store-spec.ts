@@ -1,5 +1,5 @@
 import type { Clock } from '../../../src/core/ports.js';
-import type { Store } from '../../../src/stores/contract.js';
+import type { Store } from '../../../src/stores/contract/index.js';
 import { createPostgresStore } from '../../../src/stores/postgres/index.js';
 import { createSqliteStore } from '../../../src/stores/sqlite/index.js';
 

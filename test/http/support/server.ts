@@ -6,7 +6,7 @@ import { createCatalogue, type OperationOverride } from '../../../src/core/catal
 import { DEFAULT_METERING, type MeteringConfig } from '../../../src/core/config.js';
 import { buildApp } from '../../../src/http/app.js';
 import { createMeter } from '../../../src/metering/index.js';
-import type { Store } from '../../../src/stores/contract.js';
+import type { Store } from '../../../src/stores/contract/index.js';
 import { createSqliteStore } from '../../../src/stores/sqlite/index.js';
 import { createAdminKeys, createTenancy } from '../../../src/tenancy/index.js';
 import { manualClock, type ManualClock } from '../../support/clock.js';

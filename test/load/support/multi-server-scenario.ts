@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { periodOf } from '../../../src/core/periods.js';
 import { systemClock } from '../../../src/metering/index.js';
-import type { Store } from '../../../src/stores/contract.js';
+import type { Store } from '../../../src/stores/contract/index.js';
 import { createTenancy } from '../../../src/tenancy/index.js';
 import { loadDefaultPlans } from '../../support/world.js';
 import { startServerProcesses, type ServerProcess } from './servers.js';

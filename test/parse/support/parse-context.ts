@@ -1,6 +1,6 @@
 import { startParseDevServer, type ParseDevServer } from '../../../parse/start-dev-server.js';
 import type { Clock } from '../../../src/core/ports.js';
-import type { Store } from '../../../src/stores/contract.js';
+import type { Store } from '../../../src/stores/contract/index.js';
 import { createParseClient, type ParseClient } from '../../../src/stores/parse/parse-client.js';
 import { createParseStore, type ParseStoreConfig } from '../../../src/stores/parse/index.js';
 import { setupParseSchema } from '../../../src/stores/parse/parse-schema.js';

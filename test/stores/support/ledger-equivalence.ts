@@ -6,7 +6,7 @@
  */
 import { expect } from 'vitest';
 import { dayOf } from '../../../src/core/periods.js';
-import type { ChargeLine, ChargeRequest, ChargeResult, CounterRef, Store } from '../../../src/stores/contract.js';
+import type { ChargeLine, ChargeRequest, ChargeResult, CounterRef, Store } from '../../../src/stores/contract/index.js';
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
 function random(seed: number) {

@@ -1,0 +1,145 @@
+/** Quota ledger: counters, the charge decision, refunds. Part of the store contract (index.ts). */
+import type { InteractionType } from '../../core/catalogue.js';
+import type { AdjustLine } from './record-sink.js';
+
+export type ScopeKind = 'organization' | 'namespace' | 'api_key';
+/** What a counter counts: interactions of one type in a period, or a standing resource. */
+export type Metric = InteractionType | 'active_memories' | 'storage_bytes';
+/** The period key of counters that never reset (active memories, storage). */
+export const LIFETIME = 'lifetime';
+
+export interface CounterRef {
+  readonly scope: ScopeKind;
+  readonly scopeId: string;
+  readonly metric: Metric;
+  /** A Period key ("2026-11", "2026-11-15") or LIFETIME. */
+  readonly period: string;
+  /**
+   * The organization the scope belongs to. The engine always gives it; a store that keeps counters
+   * by organization (Redis, one hash slot per organization) needs it for adjust() and
+   * readCounters(), and looks it up in its directory when a caller leaves it out. It never changes
+   * which counter is meant: scopeId alone names the scope.
+   */
+  readonly organizationId?: string;
+}
+
+export interface ChargeLine {
+  readonly counter: CounterRef;
+  /** What the call adds to the counter; may be 0. */
+  readonly amount: number;
+  /** Hard limit: the call is refused when used + amount > limit. Null counts without limiting. */
+  readonly limit: number | null;
+}
+
+/** Every pointer an Interaction record carries, plus the operation. */
+export interface Attribution {
+  readonly organizationId: string;
+  readonly namespaceId: string | null;
+  readonly apiKeyId: string;
+  readonly userId: string | null;
+  readonly workspaceId: string | null;
+  readonly subscriptionId: string | null;
+  readonly companyId: string | null;
+  readonly operation: string;
+  readonly type: InteractionType;
+}
+
+export interface RateRule {
+  /** The window's counter key, e.g. the API key id. */
+  readonly key: string;
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+export interface ChargeRequest {
+  /** Unique id of this charge (events, refunds). */
+  readonly id: string;
+  readonly atMs: number;
+  /** The Interaction record's period. */
+  readonly period: { readonly key: string; readonly month: number; readonly year: number };
+  /** UTC day "YYYY-MM-DD" of the daily rollup. */
+  readonly day: string;
+  readonly attribution: Attribution;
+  /** Interactions the call costs; recorded on the Interaction record. */
+  readonly cost: number;
+  /** Counters to check and move together. */
+  readonly lines: readonly ChargeLine[];
+  readonly rate: RateRule | null;
+  readonly idempotency: { readonly key: string; readonly fingerprint: string; readonly expiresAtMs: number } | null;
+}
+
+export interface RefusalRecord {
+  readonly id: string;
+  readonly atMs: number;
+  readonly day: string;
+  readonly attribution: Attribution;
+  readonly cost: number;
+  /** See limitRefusalReason in src/core/charge-rules.ts. */
+  readonly reason: string;
+}
+
+export interface RateState {
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetAtMs: number;
+  readonly retryAfterMs: number;
+}
+
+export type ChargeResult =
+  | {
+      readonly outcome: 'granted';
+      /** The charge this result belongs to: the request's id, or the original's on a replay. */
+      readonly chargeId: string;
+      /** True when an earlier charge with the same idempotency key answered. */
+      readonly replayed: boolean;
+      /** Counter values after the charge, one per line. */
+      readonly used: readonly number[];
+      readonly rate: RateState | null;
+    }
+  | {
+      readonly outcome: 'refused';
+      /** The line that refused (index into lines), or 'rate' for the minute window. */
+      readonly refusedBy: number | 'rate';
+      /** Counter values, unchanged, one per line. */
+      readonly used: readonly number[];
+      readonly rate: RateState | null;
+    }
+  /** The idempotency key was used before with another fingerprint. Nothing changed. */
+  | { readonly outcome: 'conflict' };
+
+export interface QuotaLedger {
+  /**
+   * Decides and applies one call, atomically for every line and the minute window:
+   * - if the idempotency key was granted before (same fingerprint, not expired), returns that
+   *   result with `replayed: true` and changes nothing;
+   * - if the minute window or any line with a limit would be exceeded, changes no counter, adds
+   *   one refused call to the daily rollup and to the refusals of its reason, and returns `refused`;
+   * - otherwise adds every line's amount, counts the call in the minute window, adds cost and one
+   *   call to the Interaction record and the daily rollup, stores the idempotency key, and
+   *   returns `granted` with the counters' new values.
+   * Concurrent charges, from any number of processes where `capabilities.sharedAcrossProcesses`,
+   * never lose an increment and never take a limited counter past its limit.
+   * A granted result is durable when the promise resolves (`capabilities.durable`).
+   * Throws TollgateError STORE_UNAVAILABLE when the store cannot be reached.
+   */
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+
+  /**
+   * Gives back a granted charge (its handler failed): subtracts every line's amount, the cost and
+   * the call from the Interaction record and rollup (counting a refund there), and forgets the
+   * idempotency key so a retry runs again. Refunding the same charge id twice changes nothing.
+   */
+  refund(request: ChargeRequest): Promise<void>;
+
+  /**
+   * Records a call refused before it reached the counters (an inactive subscription): one refused
+   * call in the daily rollup and its reason, and a 'refused' usage event. Changes no counter.
+   */
+  recordRefusal(refusal: RefusalRecord): Promise<void>;
+
+  /** Moves counters without a limit check (releasing active memories and storage on delete). */
+  adjust(lines: readonly AdjustLine[]): Promise<void>;
+
+  /** Current values of counters (0 for one never written). */
+  readCounters(counters: readonly CounterRef[]): Promise<number[]>;
+}
