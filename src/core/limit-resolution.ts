@@ -86,7 +86,8 @@ export function resolveLimits(plans: Plans, sources: LimitSources, nowMs: number
       mini: scoped('max_mini_interactions_per_month', sources.apiKeyCap.mini),
       premium: scoped('max_premium_interactions_per_month', sources.apiKeyCap.premium),
     },
-    ratePerMinute: namespace('rate_limit_per_minute') ?? organization('rate_limit_per_minute'),
+    // The one limit a namespace's value replaces rather than adds a scope to: it may only narrow.
+    ratePerMinute: narrowest(namespace('rate_limit_per_minute'), organization('rate_limit_per_minute')),
     activeMemories: scoped('max_active_memories'),
     storageBytes: scoped('max_storage_gb', null, BYTES_PER_GB),
   });
@@ -94,6 +95,10 @@ export function resolveLimits(plans: Plans, sources: LimitSources, nowMs: number
 
 function pick(override: number | null | undefined, fallback: number | null): number | null {
   return override ?? fallback;
+}
+
+function narrowest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
 function times(value: number | null, scale: number): number | null {

@@ -1,4 +1,5 @@
 import { TollgateError } from '../core/errors.js';
+import { limitsRaisedAbove, organizationCeilings } from '../core/limit-narrowing.js';
 import { parseLimitOverrides, type LimitOverrides, type Plans } from '../core/plans.js';
 import type { Clock } from '../core/ports.js';
 import {
@@ -93,6 +94,13 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
 
   const overrides = (input: unknown, path: string, problems: string[]): LimitOverrides | undefined =>
     input === undefined ? undefined : parseLimitOverrides(input, path, problems);
+
+  /** A namespace's overrides may only narrow what its organization's plan and overrides allow. */
+  const checkNarrowing = (org: Organization, namespaceOverrides: LimitOverrides | undefined) => {
+    if (!namespaceOverrides) return;
+    const problems = limitsRaisedAbove(organizationCeilings(plans, org.subscription, org.rateLimits), namespaceOverrides, 'rate_limits');
+    if (problems.length) throw invalid(problems);
+  };
 
   const getOrganization = async (id: string): Promise<Organization> => {
     const org = await directory.getOrganization(id);
@@ -193,7 +201,7 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
       const environmentType = checkEnvironment(input.environmentType, problems);
       const rateLimits = overrides(input.rateLimits, 'rate_limits', problems) ?? {};
       if (problems.length) throw invalid(problems);
-      await getOrganization(organizationId);
+      checkNarrowing(await getOrganization(organizationId), rateLimits);
       return directory.createNamespace({
         id: newId('ns'),
         organizationId,
@@ -214,7 +222,8 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
       const environmentType = checkEnvironment(input.environmentType, problems);
       const rateLimits = overrides(input.rateLimits, 'rate_limits', problems);
       if (problems.length) throw invalid(problems);
-      await getNamespace(id);
+      const namespace = await getNamespace(id);
+      checkNarrowing(await getOrganization(namespace.organizationId), rateLimits);
       return directory.updateNamespace(id, {
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(environmentType !== undefined ? { environmentType } : {}),
