@@ -8,6 +8,7 @@ import { periodsSuite } from './periods.js';
 import { refundSuite } from './refund.js';
 import { refusedCostsNothingSuite } from './refused-costs-nothing.js';
 import { revocationSuite } from './revocation.js';
+import { settingsSuite } from './settings.js';
 
 /** Every rule of DESIGN §4, one file each; a store passes them all. */
 export const SUITES: readonly ((h: StoreHarness) => void)[] = [
@@ -20,4 +21,5 @@ export const SUITES: readonly ((h: StoreHarness) => void)[] = [
   concurrencySuite,
   revocationSuite,
   memoriesSuite,
+  settingsSuite,
 ];
