@@ -10,6 +10,8 @@ import type { TenantDirectory } from './tenant-directory.js';
 export interface StoreCapabilities {
   /** Several processes may use this store at once and the ledger's rules hold across them. */
   readonly sharedAcrossProcesses: boolean;
+  /** Servers on other machines may use this store at once (it is reached over the network): what a server keeps in a local file is not theirs. */
+  readonly sharedAcrossMachines: boolean;
   /** A granted charge survives a crash of this process once charge() resolves. */
   readonly durable: boolean;
   /** Usage events are kept (InteractionLog.events returns them). */

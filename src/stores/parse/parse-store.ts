@@ -36,8 +36,8 @@ export async function createParseStore(config: ParseStoreConfig): Promise<Store>
   let closed = false;
   return {
     name: 'parse',
-    // What the base store guarantees for quota is what this store guarantees.
-    capabilities: { ...base.capabilities },
+    // What the base store guarantees for quota is what this store guarantees; the tenants are in Parse, which any machine may share.
+    capabilities: { ...base.capabilities, sharedAcrossMachines: true },
     ledger: shippingLedger(base.ledger, writer),
     log: parseLog(client, base.log, writer),
     directory,

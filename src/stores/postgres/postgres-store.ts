@@ -41,7 +41,7 @@ export async function createPostgresStore(config: PostgresStoreConfig): Promise<
   let closed = false;
   return {
     name: 'postgres',
-    capabilities: { sharedAcrossProcesses: true, durable: true, events: events.enabled },
+    capabilities: { sharedAcrossProcesses: true, sharedAcrossMachines: true, durable: true, events: events.enabled },
     ledger,
     log: createPostgresLog(pool, schema),
     directory,

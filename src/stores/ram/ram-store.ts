@@ -112,7 +112,7 @@ export function createRamStore(config: RamStoreConfig): Store {
 
   return {
     name: 'ram',
-    capabilities: { sharedAcrossProcesses: false, durable: false, events: recordEvents },
+    capabilities: { sharedAcrossProcesses: false, sharedAcrossMachines: false, durable: false, events: recordEvents },
     ledger: {
       charge: ledger.charge,
       refund: ledger.refund,

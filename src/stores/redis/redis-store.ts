@@ -58,7 +58,7 @@ export async function createRedisStore(config: RedisStoreConfig): Promise<Store>
     name: 'redis',
     // Durable in the contract's sense: a granted charge is in Redis's stream and in this process's
     // memory, so it survives this process dying (index.ts gives the whole argument and its limits).
-    capabilities: { sharedAcrossProcesses: true, durable: true, events: postgres.capabilities.events },
+    capabilities: { sharedAcrossProcesses: true, sharedAcrossMachines: true, durable: true, events: postgres.capabilities.events },
     ledger,
     log: readYourWrites(postgres.log, flusher),
     directory: postgres.directory,

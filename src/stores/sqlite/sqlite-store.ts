@@ -57,7 +57,7 @@ export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly
   return {
     name: 'sqlite',
     database: db,
-    capabilities: { sharedAcrossProcesses: true, durable: true, events: events.enabled },
+    capabilities: { sharedAcrossProcesses: true, sharedAcrossMachines: false, durable: true, events: events.enabled },
     ledger,
     log: createSqliteLog(db),
     directory,
