@@ -15,6 +15,7 @@ export async function withRuntime<T>(command: Command, io: CliIo, work: (runtime
   if (global.data || global.store) overrides.store = { ...(global.data ? { sqlitePath: global.data } : {}), ...(global.store ? { kind: global.store } : {}) };
   const config = loadConfig({ env: io.env, overrides, ...(global.config ? { configPath: global.config } : {}) });
   const runtime = await openRuntime(config);
+  for (const warning of runtime.warnings) io.err(`warning: ${warning}`);
   try {
     return await work(runtime);
   } finally {

@@ -11,7 +11,7 @@ import { createPostgresStore } from '../stores/postgres/index.js';
 import { createRamStore } from '../stores/ram/index.js';
 import { createRedisStore } from '../stores/redis/index.js';
 import { createSqliteStore } from '../stores/sqlite/index.js';
-import { createTenancy, type Tenancy } from '../tenancy/index.js';
+import { createTenancy, sharedStoreSecretWarning, verifyKeySecret, type Tenancy } from '../tenancy/index.js';
 
 /** Everything a command or the server needs, built from one validated config and closed together. */
 export interface Runtime {
@@ -21,6 +21,8 @@ export interface Runtime {
   readonly store: Store;
   readonly meter: Meter;
   readonly tenancy: Tenancy;
+  /** What the operator should read at start (the command prints them). */
+  readonly warnings: readonly string[];
   close(): Promise<void>;
 }
 
@@ -64,6 +66,14 @@ export async function openRuntime(config: Config, options: { logger?: Logger; cl
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const store = await openStore(config, clock, logger);
+  try {
+    // Before anything hashes a key: a process whose secret differs from the store's refuses here.
+    await verifyKeySecret(store.settings, config);
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
+  const warning = sharedStoreSecretWarning(store.capabilities, store.name, config);
   const catalogue = createCatalogue(config.operations);
   const meter = createMeter({ store, plans: config.plans, catalogue, keySecret: config.keySecret, clock, logger, metering: config.metering });
   const tenancy = createTenancy({ directory: store.directory, plans: config.plans, keySecret: config.keySecret, clock });
@@ -74,6 +84,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; cl
     store,
     meter,
     tenancy,
+    warnings: warning === null ? [] : [warning],
     async close() {
       await meter.close();
       await store.close();

@@ -22,9 +22,42 @@ export interface MeteringConfig {
   readonly events: { readonly enabled: boolean; readonly retentionDays: number };
 }
 
+/** How long the HTTP server waits on a client; each bound closes the connection (408 where one can still be sent). */
+export interface HttpConfig {
+  /** The whole request, headers and body, from its first byte (Node's server.requestTimeout). */
+  readonly requestTimeoutMs: number;
+  /** The request's headers, from its first byte (Node's server.headersTimeout); at most requestTimeoutMs. */
+  readonly headersTimeoutMs: number;
+  /** An idle keep-alive connection between requests (Node's server.keepAliveTimeout). */
+  readonly keepAliveTimeoutMs: number;
+  /** A socket with no traffic either way while a request is open (Fastify's connectionTimeout, Node's server.timeout). */
+  readonly connectionTimeoutMs: number;
+}
+
+/**
+ * Tollgate's clients are services sending at most a 4 MiB batch (the body limit), so:
+ * - request 30 s: 4 MiB needs ~140 KB/s to arrive in time; Node's own 300 s lets one slow client hold a socket for 5 minutes.
+ * - headers 10 s: headers are a few KB; an honest client sends them at once, a slowloris never finishes (Node's 60 s).
+ * - keep-alive 72 s (Fastify's default, kept): behind a load balancer the server's idle timeout must outlast the
+ *   balancer's (AWS ALB 60 s, many proxies 60 s), or the balancer reuses a socket the server is closing and answers 502.
+ * - connection 60 s: no byte either way for a minute while a request is open (a stalled client, or a handler stuck
+ *   that long) ends the socket; Fastify's default is none.
+ */
+export const DEFAULT_HTTP: HttpConfig = Object.freeze({
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 72_000,
+  connectionTimeoutMs: 60_000,
+});
+
+/** Timeouts are bounds: 0 (Node's "never") is refused, under a second is no timeout for a client, past an hour bounds nothing. */
+const HTTP_TIMEOUT_MIN_MS = 1_000;
+const HTTP_TIMEOUT_MAX_MS = 3_600_000;
+
 export interface Config {
   readonly port: number;
   readonly host: string;
+  readonly http: HttpConfig;
   readonly store: {
     readonly kind: StoreKind;
     readonly sqlitePath: string;
@@ -113,10 +146,12 @@ export function parseConfig(input: unknown): Config {
 
   const memoryInput = isRecord(input.memory) ? input.memory : {};
   const mem = new Reader(memoryInput, problems, 'memory');
+  const http = parseHttp(input.http, problems);
 
   const config: Config = {
     port: read.integer('port', 8080, 0, 65535),
     host: read.optionalString('host') ?? '0.0.0.0',
+    http,
     store: {
       kind,
       sqlitePath: store.optionalString('sqlitePath') ?? './data/tollgate.db',
@@ -135,6 +170,23 @@ export function parseConfig(input: unknown): Config {
   };
   if (problems.length > 0) throw configInvalid('config', problems);
   return deepFreeze(config);
+}
+
+function parseHttp(input: unknown, problems: Problems): HttpConfig {
+  if (input !== undefined && !isRecord(input)) problems.push(`http: must be an object, got ${describe(input)}`);
+  const h = new Reader(isRecord(input) ? input : {}, problems, 'http');
+  const timeout = (field: keyof HttpConfig) => h.integer(field, DEFAULT_HTTP[field], HTTP_TIMEOUT_MIN_MS, HTTP_TIMEOUT_MAX_MS);
+  const http: HttpConfig = {
+    requestTimeoutMs: timeout('requestTimeoutMs'),
+    headersTimeoutMs: timeout('headersTimeoutMs'),
+    keepAliveTimeoutMs: timeout('keepAliveTimeoutMs'),
+    connectionTimeoutMs: timeout('connectionTimeoutMs'),
+  };
+  // Node refuses a server whose headers may take longer than the whole request.
+  if (http.headersTimeoutMs > http.requestTimeoutMs) {
+    problems.push(`http.headersTimeoutMs: must not exceed http.requestTimeoutMs (${http.requestTimeoutMs}), got ${http.headersTimeoutMs}`);
+  }
+  return http;
 }
 
 /** `operations: { <name>: { type?: mini|premium, cost?: CostRule } }`. */

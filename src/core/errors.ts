@@ -25,6 +25,7 @@ export const ERRORS = {
   RESOURCE_LIMIT_EXCEEDED: { status: 429, retryable: false, message: 'A resource limit of the plan has been reached.' },
   RATE_LIMITED: { status: 429, retryable: true, message: 'Too many requests in the current minute.' },
   CONFIG_INVALID: { status: 500, retryable: false, message: 'The configuration is invalid.' },
+  KEY_SECRET_MISMATCH: { status: 500, retryable: false, message: 'The key secret is not the one this store was set up with: set the same TOLLGATE_KEY_SECRET on every server sharing it.' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal server error.' },
   STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'The usage store cannot be reached.' },
   DASHBOARD_NOT_BUILT: { status: 503, retryable: false, message: 'The dashboard has not been built: run `npm run build` (or `npm run build:web`) and restart the server.' },

@@ -22,6 +22,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         },
       });
       const runtime = await openRuntime(config);
+      for (const warning of runtime.warnings) io.err(`warning: ${warning}`);
       const { app, adminKeys } = await buildServerApp(runtime, { logger: { level: options.log } });
       const started = await bootstrap(runtime, adminKeys);
       const address = await app.listen({ port: config.port, host: config.host });
