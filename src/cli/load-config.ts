@@ -30,7 +30,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const plansPath = (merged.plansPath as string | undefined) ?? DEFAULT_PLANS_PATH;
   delete merged.plansPath;
   merged.plans ??= readStructured(plansPath);
-  merged.keySecret ??= readOrCreateSecret(String(store.sqlitePath ?? './data/tollgate.db'), env);
+  // Where the secret came from is kept: a file of this machine does not reach the other servers of a shared store.
+  const secretFile = merged.keySecret === undefined ? secretFilePath(String(store.sqlitePath ?? './data/tollgate.db'), env) : null;
+  merged.keySecretFile = secretFile;
+  if (secretFile !== null) merged.keySecret = readOrCreateSecret(secretFile);
   return parseConfig(merged);
 }
 
@@ -74,14 +77,17 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
  * first use. It is kept out of the database on purpose: a copy of the database alone must not be
  * enough to test guesses against the key hashes.
  */
-function readOrCreateSecret(sqlitePath: string, env: NodeJS.ProcessEnv): string {
-  const path = resolve(env.TOLLGATE_SECRET_FILE ?? `${dirname(sqlitePath === ':memory:' ? './data/x' : sqlitePath)}/tollgate.secret`);
+function readOrCreateSecret(path: string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   mkdirSync(dirname(path), { recursive: true });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(path, secret + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
   return secret;
+}
+
+function secretFilePath(sqlitePath: string, env: NodeJS.ProcessEnv): string {
+  return resolve(env.TOLLGATE_SECRET_FILE ?? `${dirname(sqlitePath === ':memory:' ? './data/x' : sqlitePath)}/tollgate.secret`);
 }
 
 function readStructured(path: string): Record<string, unknown> {

@@ -72,6 +72,8 @@ export interface Config {
   };
   /** Secret of the keyed hash API keys are stored under. */
   readonly keySecret: string;
+  /** The local file keySecret was read from (or made in) when it was not configured (TOLLGATE_KEY_SECRET, keySecret); null when it was. */
+  readonly keySecretFile: string | null;
   readonly adminKey: string | null;
   readonly metering: MeteringConfig;
   readonly operations: Readonly<Record<string, OperationOverride>>;
@@ -162,6 +164,7 @@ export function parseConfig(input: unknown): Config {
       parse,
     },
     keySecret,
+    keySecretFile: read.optionalString('keySecretFile'),
     adminKey,
     metering,
     operations: parseOperationOverrides(input.operations, problems),
