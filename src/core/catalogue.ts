@@ -19,7 +19,17 @@ export interface OperationSpec {
    * bytes of its `content`, checked against max_active_memories and max_storage_gb.
    */
   readonly holdsContent: boolean;
+  /**
+   * What a call costs when it ends in a 4xx its own request caused after it was charged (a memory
+   * or feedback that does not exist, a name already taken): `refund` gives the whole charge back,
+   * as for a 5xx (the call did nothing); `charge` keeps it (the work was done). Either way the call
+   * keeps its place in the per-minute window, so probing is never free of the rate limit.
+   */
+  readonly clientError: ClientErrorRule;
 }
+
+export type ClientErrorRule = 'refund' | 'charge';
+export const CLIENT_ERROR_RULES: readonly ClientErrorRule[] = ['refund', 'charge'];
 
 const fixed = (cost: number): CostRule => ({ kind: 'fixed', cost });
 
@@ -67,6 +77,7 @@ export interface OperationOverride {
   type?: InteractionType;
   cost?: CostRule;
   holdsContent?: boolean;
+  clientError?: ClientErrorRule;
 }
 
 /**
@@ -76,7 +87,9 @@ export interface OperationOverride {
 export function createCatalogue(overrides: Readonly<Record<string, OperationOverride>> = {}): Catalogue {
   const specs = new Map<string, OperationSpec>();
   for (const [name, cost] of Object.entries(DEFAULT_OPERATIONS)) {
-    specs.set(name, Object.freeze({ name, type: 'mini', cost, holdsContent: HOLDS_CONTENT.has(name) }));
+    // Every default operation gives its charge back on a 4xx: none of them does work that a
+    // refused request made (nothing stored, nothing found, nothing searched).
+    specs.set(name, Object.freeze({ name, type: 'mini', cost, holdsContent: HOLDS_CONTENT.has(name), clientError: 'refund' }));
   }
   for (const [name, override] of Object.entries(overrides)) {
     const base = specs.get(name);
@@ -84,7 +97,13 @@ export function createCatalogue(overrides: Readonly<Record<string, OperationOver
     if (!cost) throw new Error(`operation ${name} is new and needs a cost`);
     specs.set(
       name,
-      Object.freeze({ name, type: override.type ?? base?.type ?? 'mini', cost, holdsContent: override.holdsContent ?? base?.holdsContent ?? false }),
+      Object.freeze({
+        name,
+        type: override.type ?? base?.type ?? 'mini',
+        cost,
+        holdsContent: override.holdsContent ?? base?.holdsContent ?? false,
+        clientError: override.clientError ?? base?.clientError ?? 'refund',
+      }),
     );
   }
   return {

@@ -1,5 +1,5 @@
-import type { CostRule, InteractionType, OperationOverride } from './catalogue.js';
-import { DEFAULT_OPERATIONS } from './catalogue.js';
+import type { ClientErrorRule, CostRule, OperationOverride } from './catalogue.js';
+import { CLIENT_ERROR_RULES, DEFAULT_OPERATIONS } from './catalogue.js';
 import { configInvalid, parsePlans, type Plans } from './plans.js';
 import { describe, isRecord, type Problems } from './validation.js';
 
@@ -206,7 +206,11 @@ export function parseOperationOverrides(input: unknown, problems: Problems): Rec
       problems.push(`${path}: must be an object with type and/or cost`);
       continue;
     }
-    const override: { type?: InteractionType; cost?: CostRule; holdsContent?: boolean } = {};
+    const override: OperationOverride = {};
+    if (body.clientError !== undefined) {
+      if (CLIENT_ERROR_RULES.includes(body.clientError as ClientErrorRule)) override.clientError = body.clientError as ClientErrorRule;
+      else problems.push(`${path}.clientError: must be "refund" or "charge", got ${describe(body.clientError)}`);
+    }
     if (body.holdsContent !== undefined) {
       if (typeof body.holdsContent === 'boolean') override.holdsContent = body.holdsContent;
       else problems.push(`${path}.holdsContent: must be true or false, got ${describe(body.holdsContent)}`);

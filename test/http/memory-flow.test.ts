@@ -60,11 +60,11 @@ describe('the metered memory API', () => {
     expect(deleted.body).toMatchObject({ status: 'success', memoryId: id });
     expect((await s.call({ method: 'GET', url: `/v1/memory/${id}`, key: t.key })).status).toBe(404);
     const usage = await usageOf(t.key);
-    // add 4 + get 1 + update 1 + search 1 + delete 1 + the failed get 1 (a 404 is still a call)
-    expect(usage.interactions.mini.used).toBe(9);
+    // add 4 + get 1 + update 1 + search 1 + delete 1; the failed get is refunded (the catalogue's 4xx rule)
+    expect(usage.interactions.mini.used).toBe(8);
     expect(Object.fromEntries(usage.by_operation_type.map((g: any) => [g.operation_type, g.interactions]))).toEqual({
       add_memory_v1: 4,
-      get_memory_v1: 2,
+      get_memory_v1: 1,
       update_memory_v1: 1,
       search_v1: 1,
       delete_memory_v1: 1,

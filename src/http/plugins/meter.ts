@@ -21,7 +21,8 @@ export interface MeterPluginOptions {
 /**
  * Meters every route of its scope from the route's `operation` alone: prices the validated request,
  * charges before the handler, answers refusals (429/403/503) without running it, sets the usage
- * headers, replays idempotent retries, refunds a charge whose handler failed with a 5xx, and
+ * headers, replays idempotent retries, refunds a charge whose handler failed with a 5xx (or with a
+ * 4xx, where the operation's catalogue entry says a call the caller made fail is refunded), and
  * releases what the handler freed. Handlers never call the meter.
  */
 export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginOptions) => {
@@ -59,6 +60,12 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
     }
   });
 
+  /** The catalogue's rule for a charged call that ended in an error: a 5xx per configuration, a 4xx per operation. */
+  const refundsOnStatus = (operation: string, status: number): boolean =>
+    status >= 500 ? options.refundOnServerError : status >= 400 && meter.catalogue.get(operation)?.clientError === 'refund';
+
+  // Settled before the answer leaves, so that a client reading its usage right after a failed call
+  // never sees the charge that call is given back.
   app.addHook('onSend', async (request, reply, payload) => {
     const { decision, tenant } = request;
     if (!tenant || (!decision?.allowed && !request.released)) return payload;
@@ -67,22 +74,21 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
       const context = released.namespace ? { ...tenant, namespace: released.namespace } : tenant;
       await meter.release(context, released.resources).catch((err: unknown) => options.logger.error({ err }, 'could not release resources'));
     }
+    if (!decision?.allowed || decision.replayed || !decision.receipt) return payload;
+    if (refundsOnStatus(decision.operation, reply.statusCode)) {
+      try {
+        await meter.refund(decision);
+        options.metrics.refunds.inc();
+      } catch (err) {
+        options.logger.error({ err, operation: decision.operation }, 'could not refund a failed call');
+      }
+      return payload;
+    }
     const key = request.headers['idempotency-key'];
-    if (typeof key === 'string' && decision?.allowed && !decision.replayed && decision.receipt && reply.statusCode < 500) {
+    if (typeof key === 'string' && reply.statusCode < 500) {
       const stored = responseToStore(reply.statusCode, reply.getHeaders(), payload);
       if (stored) await options.idempotency.putResponse(tenant.apiKey.id, key, stored, clock.now() + options.idempotencyTtlMs);
     }
     return payload;
-  });
-
-  app.addHook('onResponse', async (request, reply) => {
-    const { decision } = request;
-    if (reply.statusCode < 500 || !decision?.allowed || !decision.receipt || !options.refundOnServerError) return;
-    try {
-      await meter.refund(decision);
-      options.metrics.refunds.inc();
-    } catch (err) {
-      options.logger.error({ err, operation: decision.operation }, 'could not refund a failed call');
-    }
   });
 });

@@ -27,7 +27,7 @@ export function createHttpMetrics() {
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  const refunds = new Counter({ name: 'tollgate_refunds_total', help: 'Charges given back after a server error', registers: [registry] });
+  const refunds = new Counter({ name: 'tollgate_refunds_total', help: 'Charges given back: the call failed with a server error, or with a client error its operation refunds', registers: [registry] });
   return {
     registry,
     requests,
