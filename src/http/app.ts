@@ -2,13 +2,14 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { createUsageReports } from '../analytics/index.js';
-import type { MeteringConfig } from '../core/config.js';
+import { DEFAULT_HTTP, type HttpConfig, type MeteringConfig } from '../core/config.js';
 import type { Clock, Logger } from '../core/ports.js';
 import { createMemoryService } from '../memory/index.js';
 import type { Meter } from '../metering/index.js';
 import type { Store } from '../stores/contract/index.js';
 import { newId, type AdminKeys, type Tenancy } from '../tenancy/index.js';
 import { OPENAPI } from './openapi.js';
+import { httpServerOptions } from './server-options.js';
 import { createValidatorCompiler } from './validation.js';
 import { adminAuthPlugin } from './plugins/admin-auth.js';
 import { authPlugin } from './plugins/auth.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   readonly dashboardRoot?: string;
   /** Fastify's logger option (pino); false by default. */
   readonly logger?: FastifyServerOptions['logger'];
+  /** How long a client may take over a request or sit idle (DEFAULT_HTTP when absent). */
+  readonly http?: HttpConfig;
 }
 
 /** The whole HTTP surface, assembled from its dependencies. It never listens: the CLI does. */
@@ -52,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: generateRequestId,
     // A batch of 50 memories of 15,000 bytes, with room for their metadata.
     bodyLimit: 4 * 1024 * 1024,
+    ...httpServerOptions(deps.http ?? DEFAULT_HTTP),
   });
   app.setValidatorCompiler(createValidatorCompiler());
   const logger: Logger = app.log;

@@ -1,6 +1,9 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { TollgateError, isTollgateError } from '../../core/errors.js';
+import { generateRequestId } from './request-id.js';
 
 /**
  * The only place errors become responses. A TollgateError answers with its status and a body in
@@ -22,6 +25,34 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     return reply.code(404).send(errorBody(error, request.id));
   });
 });
+
+/**
+ * Fastify's clientErrorHandler: errors Node raises on the socket before or outside a request, with
+ * no reply to answer them through. A request whose headers or body did not arrive within the
+ * server's timeouts answers 408 REQUEST_TIMEOUT, one with oversized headers 431 HEADERS_TOO_LARGE,
+ * an unparsable one 400 VALIDATION_FAILED; each in the usual body, then the connection is closed.
+ */
+export function answerClientError(this: FastifyInstance, raw: Error & { code?: string }, socket: Socket): void {
+  if (raw.code === 'ECONNRESET' || socket.destroyed) return;
+  const error =
+    raw.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new TollgateError('REQUEST_TIMEOUT', { cause: raw })
+      : raw.code === 'HPE_HEADER_OVERFLOW'
+        ? new TollgateError('HEADERS_TOO_LARGE', { cause: raw })
+        : new TollgateError('VALIDATION_FAILED', { message: `Invalid request: the HTTP message could not be parsed (${raw.code ?? raw.message}).`, details: { field: 'request' }, cause: raw });
+  this.log.debug({ err: raw }, error.message);
+  // As Node itself does: never write over a response that has begun on this socket.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const requestId = generateRequestId({ headers: {} });
+    const body = JSON.stringify(errorBody(error, requestId));
+    socket.write(
+      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\n${error.retryable ? '' : 'X-Should-Retry: false\r\n'}Connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(raw);
+}
 
 export function errorBody(error: TollgateError, requestId: string) {
   const summary = typeof error.details.error === 'string' ? error.details.error : error.message;
