@@ -13,7 +13,8 @@ import { httpServerOptions } from './server-options.js';
 import { createValidatorCompiler } from './validation.js';
 import { adminAuthPlugin } from './plugins/admin-auth.js';
 import { authPlugin } from './plugins/auth.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { answerFrameworkError, errorsPlugin } from './plugins/errors.js';
+import { jsonBodyPlugin } from './plugins/json-body.js';
 import { meterPlugin } from './plugins/meter.js';
 import { createHttpMetrics, metricsPlugin } from './plugins/metrics.js';
 import { generateRequestId, requestIdPlugin } from './plugins/request-id.js';
@@ -55,6 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: generateRequestId,
     // A batch of 50 memories of 15,000 bytes, with room for their metadata.
     bodyLimit: 4 * 1024 * 1024,
+    frameworkErrors: answerFrameworkError,
     ...httpServerOptions(deps.http ?? DEFAULT_HTTP),
   });
   app.setValidatorCompiler(createValidatorCompiler());
@@ -66,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, { openapi: OPENAPI as Parameters<typeof swagger>[1] extends infer O ? (O extends { openapi?: infer D } ? D : never) : never });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(errorsPlugin);
+  await app.register(jsonBodyPlugin, { maxContentBytes: deps.maxContentBytes });
   await app.register(requestIdPlugin);
   await app.register(metricsPlugin, { metrics });
   await app.register(healthRoutes, { store: deps.store });

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { TollgateError, isTollgateError } from '../../core/errors.js';
 import { generateRequestId } from './request-id.js';
@@ -72,8 +72,11 @@ export function errorBody(error: TollgateError, requestId: string) {
 function fromFastify(error: FastifyError): TollgateError {
   if (error.validation) {
     const first = error.validation[0];
-    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-    const path = [error.validationContext, ...(first?.instancePath ?? '').split('/').filter(Boolean), ...(missing ? [missing] : [])].join('.');
+    // The property the keyword is about, when it is not the instance itself (required,
+    // additionalProperties, propertyNames).
+    const params = (first?.params ?? {}) as { missingProperty?: string; additionalProperty?: string; propertyName?: string };
+    const named = params.missingProperty ?? params.additionalProperty ?? params.propertyName;
+    const path = [error.validationContext, ...(first?.instancePath ?? '').split('/').filter(Boolean), ...(named ? [named] : [])].join('.');
     return new TollgateError('VALIDATION_FAILED', {
       message: `Invalid request: ${error.message}.`,
       details: { field: path, problems: error.validation.map((v) => `${error.validationContext}${v.instancePath} ${v.message}`) },
@@ -84,6 +87,31 @@ function fromFastify(error: FastifyError): TollgateError {
   if (status === 413) return new TollgateError('CONTENT_TOO_LARGE', { message: `The request body is too large: ${error.message}`, cause: error });
   if (status === 415) return new TollgateError('UNSUPPORTED_MEDIA_TYPE', { message: error.message, cause: error });
   if (status === 405) return new TollgateError('METHOD_NOT_ALLOWED', { cause: error });
-  if (status >= 400 && status < 500) return new TollgateError('VALIDATION_FAILED', { message: `Invalid request: ${error.message}`, cause: error });
+  if (status >= 400 && status < 500) return new TollgateError('VALIDATION_FAILED', { message: `Invalid request: ${error.message}`, details: { field: fieldOf(error) }, cause: error });
   return new TollgateError('INTERNAL', { message: 'Internal server error; the request id identifies it in the logs.', cause: error });
+}
+
+/** The part of the request a Fastify 4xx is about. */
+function fieldOf(error: FastifyError): string {
+  if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') return 'url';
+  if (error.code?.startsWith('FST_ERR_CTP_')) return 'body';
+  return 'request';
+}
+
+/**
+ * Fastify's frameworkErrors: what its router refuses before any route runs (a URL that is not
+ * percent-encoded UTF-8, a path parameter over maxParamLength) answers in the same body as every
+ * other error, with the request id, instead of Fastify's own.
+ */
+export function answerFrameworkError(raw: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const error =
+    raw.code === 'FST_ERR_BAD_URL'
+      ? new TollgateError('VALIDATION_FAILED', { message: `Invalid request: the URL is not valid percent-encoded UTF-8 (${request.url.slice(0, 200)}).`, details: { field: 'url' }, cause: raw })
+      : raw.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new TollgateError('VALIDATION_FAILED', { message: 'Invalid request: a path parameter is longer than the 100 characters an id may have.', details: { field: 'params' }, cause: raw })
+        : fromFastify(raw);
+  if (error.status >= 500) request.log.error({ err: raw }, 'request failed');
+  if (!error.retryable) reply.header('x-should-retry', 'false');
+  reply.header('x-request-id', request.id);
+  void reply.code(error.status).send(errorBody(error, request.id));
 }
