@@ -1,43 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { UsageReports } from '../../analytics/index.js';
 import { TollgateError } from '../../core/errors.js';
 import { parseMonth } from '../../core/periods.js';
 import type { Plans } from '../../core/plans.js';
 import { SUBSCRIPTION_STATUSES } from '../../core/tenants.js';
 import type { IssuedApiKey, Tenancy } from '../../tenancy/index.js';
-import { NullableInteger, NullableNumber, NullableString } from './nullable.js';
+import { CreateNamespaceBody, CreateOrganizationBody, IdParams, KeyBody, PageQuery, UpdateNamespaceBody, UpdateOrganizationBody, UsageQuery } from './admin-schemas.js';
 import { toApiKeyJson, toEpoch, toNamespaceJson, toOrganizationJson } from './tenancy-mapper.js';
-
-const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
-const Text = Type.String({ minLength: 1, maxLength: 200 });
-const NullableText = NullableString();
-const DateTime = NullableString({ format: 'date-time' });
-const RateLimits = Type.Record(Type.String(), NullableNumber());
-const Subscription = Type.Object(
-  {
-    status: Type.Optional(Type.Union(SUBSCRIPTION_STATUSES.map((s) => Type.Literal(s)))),
-    metered_billing: Type.Optional(Type.Boolean()),
-    trial_ends_at: Type.Optional(DateTime),
-    billing_customer_id: Type.Optional(NullableText),
-    billing_anchor_day: Type.Optional(NullableInteger({ minimum: 1, maximum: 31 })),
-  },
-  { additionalProperties: false },
-);
-const Environment = Type.Union(['production', 'staging', 'development', 'test'].map((e) => Type.Literal(e)));
-const KeyBody = Type.Object(
-  {
-    name: Text,
-    permissions: Type.Optional(Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('delete')]), { minItems: 1 })),
-    monthly_cap: Type.Optional(
-      Type.Union([Type.Object({ mini: Type.Optional(NullableInteger({ minimum: 0 })), premium: Type.Optional(NullableInteger({ minimum: 0 })) }), NullableInteger({ minimum: 0 })]),
-    ),
-    expires_at: Type.Optional(DateTime),
-  },
-  { additionalProperties: false },
-);
-const Page = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) });
 
 type SubscriptionBody = { status?: (typeof SUBSCRIPTION_STATUSES)[number]; metered_billing?: boolean; trial_ends_at?: string | null; billing_customer_id?: string | null; billing_anchor_day?: number | null };
 
@@ -64,7 +34,7 @@ export async function adminRoutes(parent: FastifyInstance, options: { tenancy: T
       schema: {
         tags,
         summary: 'Create an organization (with its workspace and owner user)',
-        body: Type.Object({ name: Text, plan_tier: Type.Optional(Text), subscription: Type.Optional(Subscription), rate_limits: Type.Optional(RateLimits), company_id: Type.Optional(NullableText) }, { additionalProperties: false }),
+        body: CreateOrganizationBody,
       },
     },
     async (request, reply) => {
@@ -80,12 +50,12 @@ export async function adminRoutes(parent: FastifyInstance, options: { tenancy: T
     },
   );
 
-  app.get('/organizations', { schema: { tags, summary: 'List organizations', querystring: Page } }, async (request) => {
+  app.get('/organizations', { schema: { tags, summary: 'List organizations', querystring: PageQuery } }, async (request) => {
     const page = await tenancy.listOrganizations({ offset: request.query.offset ?? 0, limit: request.query.limit ?? 100 });
     return { items: page.items.map(toOrganizationJson), total: page.total };
   });
 
-  app.get('/organizations/:id', { schema: { tags, summary: 'Get an organization', params: Id } }, async (request) => toOrganizationJson(await tenancy.getOrganization(request.params.id)));
+  app.get('/organizations/:id', { schema: { tags, summary: 'Get an organization', params: IdParams } }, async (request) => toOrganizationJson(await tenancy.getOrganization(request.params.id)));
 
   app.patch(
     '/organizations/:id',
@@ -93,8 +63,8 @@ export async function adminRoutes(parent: FastifyInstance, options: { tenancy: T
       schema: {
         tags,
         summary: "Change an organization's name, plan, subscription or limit overrides",
-        params: Id,
-        body: Type.Object({ name: Type.Optional(Text), plan_tier: Type.Optional(Text), subscription: Type.Optional(Subscription), rate_limits: Type.Optional(RateLimits) }, { additionalProperties: false }),
+        params: IdParams,
+        body: UpdateOrganizationBody,
       },
     },
     async (request) => {
@@ -115,8 +85,8 @@ export async function adminRoutes(parent: FastifyInstance, options: { tenancy: T
       schema: {
         tags,
         summary: 'Create a namespace',
-        params: Id,
-        body: Type.Object({ name: Text, environment_type: Type.Optional(Environment), rate_limits: Type.Optional(RateLimits), is_active: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        params: IdParams,
+        body: CreateNamespaceBody,
       },
     },
     async (request, reply) => {
@@ -131,7 +101,7 @@ export async function adminRoutes(parent: FastifyInstance, options: { tenancy: T
     },
   );
 
-  app.get('/organizations/:id/namespaces', { schema: { tags, summary: "List an organization's namespaces", params: Id, querystring: Page } }, async (request) => {
+  app.get('/organizations/:id/namespaces', { schema: { tags, summary: "List an organization's namespaces", params: IdParams, querystring: PageQuery } }, async (request) => {
     await tenancy.getOrganization(request.params.id);
     const page = await tenancy.listNamespaces(request.params.id, { offset: request.query.offset ?? 0, limit: request.query.limit ?? 100 });
     return { items: page.items.map(toNamespaceJson), total: page.total };
@@ -143,8 +113,8 @@ export async function adminRoutes(parent: FastifyInstance, options: { tenancy: T
       schema: {
         tags,
         summary: 'Change a namespace',
-        params: Id,
-        body: Type.Object({ name: Type.Optional(Text), environment_type: Type.Optional(Environment), rate_limits: Type.Optional(RateLimits), is_active: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        params: IdParams,
+        body: UpdateNamespaceBody,
       },
     },
     async (request) => {
@@ -166,25 +136,25 @@ export async function adminRoutes(parent: FastifyInstance, options: { tenancy: T
     ...(b.expires_at !== undefined ? { expiresAt: toEpoch(b.expires_at) ?? null } : {}),
   });
 
-  app.post('/organizations/:id/api-keys', { schema: { tags, summary: 'Create an organization key (shown only in this response)', params: Id, body: KeyBody } }, async (request, reply) =>
+  app.post('/organizations/:id/api-keys', { schema: { tags, summary: 'Create an organization key (shown only in this response)', params: IdParams, body: KeyBody } }, async (request, reply) =>
     reply.code(201).send(issuedJson(await tenancy.issueOrganizationKey(request.params.id, keyInput(request.body)))),
   );
 
-  app.post('/namespaces/:id/api-keys', { schema: { tags, summary: 'Create a namespace key (shown only in this response)', params: Id, body: KeyBody } }, async (request, reply) =>
+  app.post('/namespaces/:id/api-keys', { schema: { tags, summary: 'Create a namespace key (shown only in this response)', params: IdParams, body: KeyBody } }, async (request, reply) =>
     reply.code(201).send(issuedJson(await tenancy.issueNamespaceKey(request.params.id, keyInput(request.body)))),
   );
 
-  app.get('/namespaces/:id/api-keys', { schema: { tags, summary: "List a namespace's keys (no secrets)", params: Id } }, async (request) => {
+  app.get('/namespaces/:id/api-keys', { schema: { tags, summary: "List a namespace's keys (no secrets)", params: IdParams } }, async (request) => {
     const ns = await tenancy.getNamespace(request.params.id);
     return { items: (await tenancy.listApiKeys({ organizationId: ns.organizationId, namespaceId: ns.id })).map(toApiKeyJson) };
   });
 
-  app.get('/organizations/:id/api-keys', { schema: { tags, summary: "List all of an organization's keys (no secrets)", params: Id } }, async (request) => {
+  app.get('/organizations/:id/api-keys', { schema: { tags, summary: "List all of an organization's keys (no secrets)", params: IdParams } }, async (request) => {
     await tenancy.getOrganization(request.params.id);
     return { items: (await tenancy.listApiKeys({ organizationId: request.params.id })).map(toApiKeyJson) };
   });
 
-  app.delete('/api-keys/:id', { schema: { tags, summary: 'Revoke a key', params: Id } }, async (request) => toApiKeyJson(await tenancy.revokeApiKey(request.params.id)));
+  app.delete('/api-keys/:id', { schema: { tags, summary: 'Revoke a key', params: IdParams } }, async (request) => toApiKeyJson(await tenancy.revokeApiKey(request.params.id)));
 
   app.get(
     '/organizations/:id/usage',
@@ -192,8 +162,8 @@ export async function adminRoutes(parent: FastifyInstance, options: { tenancy: T
       schema: {
         tags,
         summary: "An organization's usage (the same report as GET /v1/usage)",
-        params: Id,
-        querystring: Type.Object({ month: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}$' })), namespace_id: Type.Optional(Type.String()), api_key_id: Type.Optional(Type.String()) }),
+        params: IdParams,
+        querystring: UsageQuery,
       },
     },
     async (request) => {

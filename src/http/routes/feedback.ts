@@ -1,27 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { MemoryService } from '../../memory/index.js';
-
-const FeedbackData = Type.Object(
-  {
-    feedbackSource: Type.Union(['inline', 'post_query', 'session_end', 'memory_citation', 'answer_panel'].map((s) => Type.Literal(s))),
-    feedbackType: Type.Union(
-      ['thumbs_up', 'thumbs_down', 'rating', 'correction', 'report', 'copy_action', 'save_action', 'create_document', 'memory_relevance', 'answer_quality'].map((s) =>
-        Type.Literal(s),
-      ),
-    ),
-  },
-  { additionalProperties: true },
-);
-const FeedbackRequest = Type.Object(
-  {
-    feedbackData: FeedbackData,
-    search_id: Type.String({ minLength: 1, maxLength: 200 }),
-    external_user_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  },
-  { additionalProperties: true },
-);
+import { FeedbackBatchBody, FeedbackIdParams, FeedbackRequest } from './feedback-schemas.js';
 
 /** Feedback on search results (Papr v1 /v1/feedback). Submitting is free; reading it back costs 1. */
 export async function feedbackRoutes(parent: FastifyInstance, options: { memory: MemoryService }) {
@@ -50,7 +30,7 @@ export async function feedbackRoutes(parent: FastifyInstance, options: { memory:
       schema: {
         tags,
         summary: 'Submit feedback on several searches',
-        body: Type.Object({ feedback_items: Type.Array(FeedbackRequest, { minItems: 1, maxItems: 100 }), session_context: Type.Optional(Type.Unknown()) }, { additionalProperties: true }),
+        body: FeedbackBatchBody,
       },
       config: { operation: 'submit_batch_feedback_v1' },
     },
@@ -75,7 +55,7 @@ export async function feedbackRoutes(parent: FastifyInstance, options: { memory:
   app.get(
     '/feedback/:feedback_id',
     {
-      schema: { tags, summary: 'Get feedback by id', params: Type.Object({ feedback_id: Type.String({ minLength: 1, maxLength: 200 }) }) },
+      schema: { tags, summary: 'Get feedback by id', params: FeedbackIdParams },
       config: { operation: 'get_feedback_by_id_v1' },
     },
     async (request) => {

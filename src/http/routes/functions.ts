@@ -1,13 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { UsageReports } from '../../analytics/index.js';
 import { TollgateError } from '../../core/errors.js';
 import type { Meter } from '../../metering/index.js';
 import type { AdminKeys, Tenancy } from '../../tenancy/index.js';
 import { apiKeyOf } from '../plugins/auth.js';
-
-const Period = { month: Type.Integer({ minimum: 1, maximum: 12 }), year: Type.Integer({ minimum: 1970, maximum: 9999 }) };
+import { ApiKeyInteractionsBody, NamespaceInteractionsBody, OrganizationInteractionsBody } from './functions-schemas.js';
 
 /**
  * Parse-style dashboard functions (POST /functions/<name> → { result }), answering from the exact
@@ -30,7 +28,7 @@ export async function functionRoutes(parent: FastifyInstance, options: { meter: 
 
   app.post(
     '/functions/getOrganizationInteractions',
-    { schema: { tags, summary: 'Interactions of an organization in a month', body: Type.Object({ organizationId: Type.String({ minLength: 1 }), ...Period }) } },
+    { schema: { tags, summary: 'Interactions of an organization in a month', body: OrganizationInteractionsBody } },
     async (request) => {
       const allowed = await callerOrganization(request);
       const { organizationId, month, year } = request.body;
@@ -41,7 +39,7 @@ export async function functionRoutes(parent: FastifyInstance, options: { meter: 
 
   app.post(
     '/functions/getNamespaceInteractions',
-    { schema: { tags, summary: 'Interactions of a namespace in a month', body: Type.Object({ namespaceId: Type.String({ minLength: 1 }), ...Period }) } },
+    { schema: { tags, summary: 'Interactions of a namespace in a month', body: NamespaceInteractionsBody } },
     async (request) => {
       const allowed = await callerOrganization(request);
       const { namespaceId, month, year } = request.body;
@@ -55,7 +53,7 @@ export async function functionRoutes(parent: FastifyInstance, options: { meter: 
 
   app.post(
     '/functions/getApiKeyInteractions',
-    { schema: { tags, summary: 'Interactions of an API key in a month', body: Type.Object({ apiKeyId: Type.String({ minLength: 1 }), ...Period }) } },
+    { schema: { tags, summary: 'Interactions of an API key in a month', body: ApiKeyInteractionsBody } },
     async (request) => {
       const allowed = await callerOrganization(request);
       const { apiKeyId, month, year } = request.body;

@@ -1,17 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { TollgateError } from '../../core/errors.js';
 import type { Namespace } from '../../core/tenants.js';
 import type { MemoryService } from '../../memory/index.js';
 import type { Tenancy } from '../../tenancy/index.js';
 import { success } from '../envelope.js';
-import { NullableNumber } from './nullable.js';
+import { CreateKeyBody, CreateNamespaceBody, DeleteNamespaceQuery, ListNamespacesQuery, NamespaceParams, UpdateNamespaceBody } from './namespace-schemas.js';
 import { toNamespaceJson } from './tenancy-mapper.js';
 
-const Environment = Type.Union([Type.Literal('development'), Type.Literal('staging'), Type.Literal('production'), Type.Literal('test')]);
-const RateLimits = Type.Union([Type.Record(Type.String(), NullableNumber()), Type.Null()]);
-const NamespaceParams = Type.Object({ namespace_id: Type.String({ minLength: 1, maxLength: 200 }) });
 const ORG_KEY = { operation: null, keyKinds: ['organization'] } as const;
 
 /** Namespaces and their keys, managed with an organization key (Papr v1 /v1/namespace). */
@@ -33,10 +29,7 @@ export async function namespaceRoutes(parent: FastifyInstance, options: { tenanc
       schema: {
         tags,
         summary: 'Create a namespace',
-        body: Type.Object(
-          { name: Type.String({ minLength: 1, maxLength: 200 }), environment_type: Type.Optional(Environment), is_active: Type.Optional(Type.Boolean()), rate_limits: Type.Optional(RateLimits) },
-          { additionalProperties: true },
-        ),
+        body: CreateNamespaceBody,
       },
       config: { ...ORG_KEY, permission: 'write' },
     },
@@ -58,7 +51,7 @@ export async function namespaceRoutes(parent: FastifyInstance, options: { tenanc
       schema: {
         tags,
         summary: "List the organization's namespaces",
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), skip: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        querystring: ListNamespacesQuery,
       },
       config: ORG_KEY,
     },
@@ -81,15 +74,7 @@ export async function namespaceRoutes(parent: FastifyInstance, options: { tenanc
         tags,
         summary: 'Update a namespace',
         params: NamespaceParams,
-        body: Type.Object(
-          {
-            name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
-            environment_type: Type.Optional(Type.Union([Environment, Type.Null()])),
-            is_active: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
-            rate_limits: Type.Optional(RateLimits),
-          },
-          { additionalProperties: true },
-        ),
+        body: UpdateNamespaceBody,
       },
       config: { ...ORG_KEY, permission: 'write' },
     },
@@ -109,7 +94,7 @@ export async function namespaceRoutes(parent: FastifyInstance, options: { tenanc
   app.delete(
     '/namespace/:namespace_id',
     {
-      schema: { tags, summary: 'Delete a namespace, its memories, and revoke its keys', params: NamespaceParams, querystring: Type.Object({}, { additionalProperties: true }) },
+      schema: { tags, summary: 'Delete a namespace, its memories, and revoke its keys', params: NamespaceParams, querystring: DeleteNamespaceQuery },
       config: { ...ORG_KEY, permission: 'delete' },
     },
     async (request) => {
@@ -130,14 +115,7 @@ export async function namespaceRoutes(parent: FastifyInstance, options: { tenanc
         tags,
         summary: 'Create an API key in a namespace (the key is shown only in this response)',
         params: NamespaceParams,
-        body: Type.Object(
-          {
-            name: Type.String({ minLength: 1, maxLength: 200 }),
-            environment: Type.Optional(Environment),
-            permissions: Type.Optional(Type.Array(Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('delete')]), { minItems: 1 })),
-          },
-          { additionalProperties: true },
-        ),
+        body: CreateKeyBody,
       },
       config: { ...ORG_KEY, permission: 'write' },
     },

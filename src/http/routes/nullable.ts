@@ -7,5 +7,5 @@ import { Type } from 'typebox';
  * call; with the branches swapped, 0 becomes null. A type list coerces nothing that already fits.
  */
 export const NullableInteger = (options: { minimum?: number; maximum?: number } = {}) => Type.Unsafe<number | null>({ type: ['integer', 'null'], ...options });
-export const NullableNumber = () => Type.Unsafe<number | null>({ type: ['number', 'null'] });
-export const NullableString = (options: { format?: string } = {}) => Type.Unsafe<string | null>({ type: ['string', 'null'], ...options });
+export const NullableNumber = (options: { minimum?: number; maximum?: number } = {}) => Type.Unsafe<number | null>({ type: ['number', 'null'], ...options });
+export const NullableString = (options: { format?: string; maxLength?: number } = {}) => Type.Unsafe<string | null>({ type: ['string', 'null'], ...options });

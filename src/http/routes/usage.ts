@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { UsageReports } from '../../analytics/index.js';
 import { TollgateError } from '../../core/errors.js';
 import { parseMonth } from '../../core/periods.js';
 import type { Tenancy } from '../../tenancy/index.js';
+import { UsageQuery } from './usage-schemas.js';
 
 const forbidden = (message: string) => new TollgateError('PERMISSION_DENIED', { message });
 
@@ -20,12 +20,7 @@ export async function usageRoutes(parent: FastifyInstance, options: { tenancy: T
       schema: {
         tags: ['usage'],
         summary: "Usage of the caller's organization in a period",
-        querystring: Type.Object({
-          month: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}$', description: 'YYYY-MM: the period starting in this month' })),
-          organization_id: Type.Optional(Type.String()),
-          namespace_id: Type.Optional(Type.String()),
-          api_key_id: Type.Optional(Type.String()),
-        }),
+        querystring: UsageQuery,
       },
       config: { operation: null, permission: 'read' },
     },

@@ -1,0 +1,60 @@
+/** Request schemas of the operator's API (/admin), every field bounded. */
+import { Type } from 'typebox';
+import { SUBSCRIPTION_STATUSES } from '../../core/tenants.js';
+import { COUNT_MAX, Environment, ID_MAX, Id, Offset, PageSize, Permissions, RateLimits } from './common-schemas.js';
+import { NullableInteger, NullableString } from './nullable.js';
+
+export const IdParams = Type.Object({ id: Id });
+const Text = Type.String({ minLength: 1, maxLength: 200 });
+const NullableText = NullableString({ maxLength: 200 });
+const DateTime = NullableString({ format: 'date-time', maxLength: 64 });
+const Cap = NullableInteger({ minimum: 0, maximum: COUNT_MAX });
+
+const Subscription = Type.Object(
+  {
+    status: Type.Optional(Type.Union(SUBSCRIPTION_STATUSES.map((s) => Type.Literal(s)))),
+    metered_billing: Type.Optional(Type.Boolean()),
+    trial_ends_at: Type.Optional(DateTime),
+    billing_customer_id: Type.Optional(NullableText),
+    billing_anchor_day: Type.Optional(NullableInteger({ minimum: 1, maximum: 31 })),
+  },
+  { additionalProperties: false },
+);
+
+export const KeyBody = Type.Object(
+  {
+    name: Text,
+    permissions: Type.Optional(Permissions),
+    monthly_cap: Type.Optional(Type.Union([Type.Object({ mini: Type.Optional(Cap), premium: Type.Optional(Cap) }, { additionalProperties: false }), Cap])),
+    expires_at: Type.Optional(DateTime),
+  },
+  { additionalProperties: false },
+);
+
+export const PageQuery = Type.Object({ limit: Type.Optional(PageSize), offset: Type.Optional(Offset) });
+
+export const CreateOrganizationBody = Type.Object(
+  { name: Text, plan_tier: Type.Optional(Text), subscription: Type.Optional(Subscription), rate_limits: Type.Optional(RateLimits), company_id: Type.Optional(NullableText) },
+  { additionalProperties: false },
+);
+
+export const UpdateOrganizationBody = Type.Object(
+  { name: Type.Optional(Text), plan_tier: Type.Optional(Text), subscription: Type.Optional(Subscription), rate_limits: Type.Optional(RateLimits) },
+  { additionalProperties: false },
+);
+
+export const CreateNamespaceBody = Type.Object(
+  { name: Text, environment_type: Type.Optional(Environment), rate_limits: Type.Optional(RateLimits), is_active: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+
+export const UpdateNamespaceBody = Type.Object(
+  { name: Type.Optional(Text), environment_type: Type.Optional(Environment), rate_limits: Type.Optional(RateLimits), is_active: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+
+export const UsageQuery = Type.Object({
+  month: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}$' })),
+  namespace_id: Type.Optional(Type.String({ maxLength: ID_MAX })),
+  api_key_id: Type.Optional(Type.String({ maxLength: ID_MAX })),
+});
