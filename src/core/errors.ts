@@ -1,6 +1,7 @@
 /**
  * Every error Tollgate can answer with, declared once: a stable code, its HTTP status, a default
- * message a person can act on, and whether retrying the same call may succeed.
+ * message a person can act on, and whether retrying the same call soon may succeed (a non-retryable
+ * answer carries `x-should-retry: false`, so that clients do not resend what cannot pass).
  * Codes are part of the API: never rename or reuse one (retired codes stay listed in RETIRED_CODES).
  */
 export const ERRORS = {
@@ -23,7 +24,7 @@ export const ERRORS = {
   HEADERS_TOO_LARGE: { status: 431, retryable: false, message: 'The request headers are larger than the server accepts.' },
   METHOD_NOT_ALLOWED: { status: 405, retryable: false, message: 'This path does not accept this method.' },
   REQUEST_TIMEOUT: { status: 408, retryable: true, message: 'The request was not received in time; the connection is closed and nothing was charged.' },
-  QUOTA_EXCEEDED: { status: 429, retryable: true, message: 'Interaction limit reached for this period.' },
+  QUOTA_EXCEEDED: { status: 429, retryable: false, message: 'Interaction limit reached for this period.' },
   RESOURCE_LIMIT_EXCEEDED: { status: 429, retryable: false, message: 'A resource limit of the plan has been reached.' },
   RATE_LIMITED: { status: 429, retryable: true, message: 'Too many requests in the current minute.' },
   CONFIG_INVALID: { status: 500, retryable: false, message: 'The configuration is invalid.' },

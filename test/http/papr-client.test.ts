@@ -53,9 +53,10 @@ describe('the official @papr/memory 2.8.0 client pointed at Tollgate', () => {
     const cleared = await papr.memory.deleteAll();
     expect(cleared.total_processed).toBe(2);
 
-    // Every call was metered: add 4 + get 1 + update 1 + search 2 (ranked) + batch 8 + feedback 0 + read 1 + delete 1 + failed get 1 + delete all 1.
+    // Every call was metered: add 4 + get 1 + update 1 + search 2 (ranked) + batch 8 + feedback 0 + read 1 + delete 1 + delete all 1;
+    // the failed get (404) is refunded, as the catalogue's rule for a 4xx says.
     const usage = await s.call({ method: 'GET', url: '/v1/usage', key: t.key });
-    expect(usage.body.interactions.mini.used).toBe(20);
+    expect(usage.body.interactions.mini.used).toBe(19);
   });
 
   it('with an organization key it creates a namespace and a key in it, which then works', async () => {
@@ -97,5 +98,54 @@ describe('the official @papr/memory 2.8.0 client pointed at Tollgate', () => {
     const error = await papr.memory.add({ content: 'one too many' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Papr.RateLimitError);
     expect((error as InstanceType<typeof Papr.RateLimitError>).error).toMatchObject({ current_count: 4, limit: 4, operation_cost: 4 });
+  });
+
+  describe('with its default retries on, a refusal that a retry cannot fix is sent once and counted once', () => {
+    const retrying = (key: string) => new Papr({ xAPIKey: key, baseURL, timeout: 10_000 });
+    const requestsWithStatus = async (status: number) => {
+      const metrics = String((await s.call({ method: 'GET', url: '/metrics' })).body);
+      return [...metrics.matchAll(new RegExp(`^tollgate_http_requests_total\\{[^}]*status="${status}"[^}]*\\} (\\d+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+
+    it('the monthly quota: one 429 with x-should-retry: false, one refusal in usage', async () => {
+      const t = await s.tenant({ rate_limits: { max_mini_interactions_per_month: 4 } });
+      const papr = retrying(t.key);
+      await papr.memory.add({ content: 'fills the quota' });
+      const before = await requestsWithStatus(429);
+      const error = await papr.memory.add({ content: 'one too many' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(Papr.RateLimitError);
+      expect((error as InstanceType<typeof Papr.RateLimitError>).headers.get('x-should-retry')).toBe('false');
+      expect(await requestsWithStatus(429)).toBe(before + 1);
+      expect((await s.call({ method: 'GET', url: '/v1/usage', key: t.key })).body.refused).toBe(1);
+    });
+
+    it('a resource limit (active memories): one 429, one refusal', async () => {
+      const t = await s.tenant({ rate_limits: { max_active_memories: 1 } });
+      const papr = retrying(t.key);
+      await papr.memory.add({ content: 'the only memory allowed' });
+      const before = await requestsWithStatus(429);
+      await expect(papr.memory.add({ content: 'a second one' })).rejects.toBeInstanceOf(Papr.RateLimitError);
+      expect(await requestsWithStatus(429)).toBe(before + 1);
+      expect((await s.call({ method: 'GET', url: '/v1/usage', key: t.key })).body.refused).toBe(1);
+    });
+
+    it('an Idempotency-Key reused for another request: one 409', async () => {
+      const t = await s.tenant();
+      const papr = retrying(t.key);
+      await papr.memory.add({ content: 'first' }, { headers: { 'Idempotency-Key': 'same-key' } });
+      const before = await requestsWithStatus(409);
+      await expect(papr.memory.add({ content: 'something else' }, { headers: { 'Idempotency-Key': 'same-key' } })).rejects.toMatchObject({ status: 409 });
+      expect(await requestsWithStatus(409)).toBe(before + 1);
+    });
+
+    it('the per-minute rate stays retryable: Retry-After is sent and no x-should-retry: false', async () => {
+      const t = await s.tenant({ plan_tier: 'developer' });
+      const papr = new Papr({ xAPIKey: t.key, baseURL, timeout: 10_000, maxRetries: 0 });
+      for (let i = 0; i < 10; i++) await papr.memory.search({ query: 'x' });
+      const error = (await papr.memory.search({ query: 'x' }).catch((e: unknown) => e)) as InstanceType<typeof Papr.RateLimitError>;
+      expect(error).toBeInstanceOf(Papr.RateLimitError);
+      expect(Number(error.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(error.headers.get('x-should-retry')).toBeNull();
+    });
   });
 });
