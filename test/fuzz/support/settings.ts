@@ -1,6 +1,7 @@
 /**
  * The fuzz suite's knobs, from the environment: FUZZ_SEED (default fixed, so `npm test` is
- * reproducible) and FUZZ_RUNS (cases of the HTTP fuzz across all routes; default 10,000).
+ * reproducible), FUZZ_RUNS (cases of the HTTP fuzz on SQLite across all routes; default 10,000),
+ * FUZZ_PG_RUNS (the same on PostgreSQL; default 500) and FUZZ_MAX_MS (the bound on one request).
  * A failing run prints its seed and counterexample; rerun with FUZZ_SEED=<seed> to replay it.
  */
 const positiveInt = (name: string, fallback: number): number => {
@@ -13,3 +14,7 @@ const positiveInt = (name: string, fallback: number): number => {
 
 export const FUZZ_SEED = positiveInt('FUZZ_SEED', 20261207);
 export const FUZZ_RUNS = positiveInt('FUZZ_RUNS', 10_000);
+/** Cases of the HTTP fuzz on PostgreSQL (default 500: each case costs a few round trips). */
+export const FUZZ_PG_RUNS = positiveInt('FUZZ_PG_RUNS', 500);
+/** The longest a single request may take (ms). */
+export const FUZZ_MAX_MS = positiveInt('FUZZ_MAX_MS', 2_000);
