@@ -137,6 +137,21 @@ describe('query strings and URLs', () => {
     expectRefusal(long, 400, 'VALIDATION_FAILED', /^params$/);
   });
 
+  it('a NUL in a path parameter or a query value (%00) is a 400 naming it: PostgreSQL text cannot hold it', async () => {
+    expectRefusal(await s.call({ method: 'GET', url: '/v1/memory/mem%00x', key: t.key }), 400, 'VALIDATION_FAILED', /^params\.memory_id$/);
+    expectRefusal(await s.call({ method: 'POST', url: '/admin/organizations/%00/api-keys', admin: true, body: { name: 'k' } }), 400, 'VALIDATION_FAILED', /^params\.id$/);
+    expectRefusal(await s.call({ method: 'DELETE', url: '/v1/memory/all?external_user_id=a%00', key: t.key }), 400, 'VALIDATION_FAILED', /^querystring\.external_user_id$/);
+    expectRefusal(await s.call({ method: 'GET', url: '/v1/usage?namespace_id=x&namespace_id=%00', key: orgKey }), 400, 'VALIDATION_FAILED', /^querystring\.namespace_id$/);
+  });
+
+  it('a date-time JS cannot read (a leap second) is refused, not stored as NaN', async () => {
+    const r = await s.call({ method: 'POST', url: `/admin/organizations/${t.orgId}/api-keys`, admin: true, body: { name: 'k', expires_at: '2026-12-31T23:59:60Z' } });
+    expectRefusal(r, 400, 'VALIDATION_FAILED', /^body\.expires_at$/);
+    const fine = await s.call({ method: 'POST', url: `/admin/organizations/${t.orgId}/api-keys`, admin: true, body: { name: 'k', expires_at: '2026-12-31T23:59:59+14:00' } });
+    expect(fine.status, JSON.stringify(fine.body)).toBe(201);
+    expect(fine.body.expires_at).toBe('2026-12-31T09:59:59.000Z');
+  });
+
   it('caps and limits a PostgreSQL bigint cannot hold are refused', async () => {
     const cap = await s.call({ method: 'POST', url: `/admin/namespaces/${t.nsId}/api-keys`, admin: true, body: { name: 'k', monthly_cap: 1e300 } });
     expectRefusal(cap, 400, 'VALIDATION_FAILED', /^body\.monthly_cap/);
