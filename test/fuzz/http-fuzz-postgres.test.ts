@@ -8,7 +8,7 @@ import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { DATABASE_URL, describeWithPostgres, dropSchema, randomSchema } from '../support/postgres.js';
 import { routesOf, type RouteSpec } from './support/routes.js';
 import { runFuzz } from './support/run-fuzz.js';
-import { FUZZ_PG_RUNS, FUZZ_SEED } from './support/settings.js';
+import { FUZZ_PATH, FUZZ_PG_RUNS, FUZZ_SEED } from './support/settings.js';
 import { startFuzzWorld, type FuzzWorld } from './support/world.js';
 
 await describeWithPostgres(`HTTP fuzz on PostgreSQL (FUZZ_SEED=${FUZZ_SEED}, FUZZ_PG_RUNS=${FUZZ_PG_RUNS})`, () => {
@@ -29,7 +29,7 @@ await describeWithPostgres(`HTTP fuzz on PostgreSQL (FUZZ_SEED=${FUZZ_SEED}, FUZ
       const stats = await runFuzz(world, routes, { seed: FUZZ_SEED, numRuns: FUZZ_PG_RUNS });
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       console.log(`HTTP fuzz (postgres): seed ${FUZZ_SEED}, ${stats.cases} cases in ${seconds} s over ${routes.length} routes, 0 failures; statuses ${JSON.stringify(stats.byStatus)}; slowest ${Math.round(stats.slowestMs)} ms`);
-      expect(stats.cases).toBe(FUZZ_PG_RUNS);
+      if (!FUZZ_PATH) expect(stats.cases).toBe(FUZZ_PG_RUNS);
     },
     Math.max(120_000, FUZZ_PG_RUNS * 100),
   );

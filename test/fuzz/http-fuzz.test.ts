@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routerTable, routesOf, asRouterPath, type RouteSpec } from './support/routes.js';
 import { runFuzz } from './support/run-fuzz.js';
-import { FUZZ_RUNS, FUZZ_SEED } from './support/settings.js';
+import { FUZZ_PATH, FUZZ_RUNS, FUZZ_SEED } from './support/settings.js';
 import { startFuzzWorld, type FuzzWorld } from './support/world.js';
 
 let world: FuzzWorld;
@@ -37,9 +37,9 @@ describe(`HTTP fuzz on SQLite (FUZZ_SEED=${FUZZ_SEED}, FUZZ_RUNS=${FUZZ_RUNS})`,
           `statuses ${JSON.stringify(stats.byStatus)}; ${stats.mutatedBodies} mutated bodies; slowest ${Math.round(stats.slowestMs)} ms`,
       );
       if (process.env.FUZZ_VERBOSE) console.table(stats.byRoute);
-      expect(stats.cases).toBe(FUZZ_RUNS);
+      if (!FUZZ_PATH) expect(stats.cases).toBe(FUZZ_RUNS);
       // Not a fuzz of the auth layer only: a good share of the cases reached the handlers.
-      expect(Object.entries(stats.byStatus).filter(([s]) => s.startsWith('2')).reduce((n, [, c]) => n + c, 0)).toBeGreaterThan(FUZZ_RUNS / 5);
+      if (!FUZZ_PATH) expect(Object.entries(stats.byStatus).filter(([s]) => s.startsWith('2')).reduce((n, [, c]) => n + c, 0)).toBeGreaterThan(FUZZ_RUNS / 5);
     },
     Math.max(120_000, FUZZ_RUNS * 30),
   );

@@ -11,7 +11,7 @@ import { ERRORS } from '../../../src/core/errors.js';
 import { resolve, templateFor, type Pools, type Template } from './requests.js';
 import { serialize } from './mutations.js';
 import type { RouteSpec } from './routes.js';
-import { FUZZ_MAX_MS } from './settings.js';
+import { FUZZ_MAX_MS, FUZZ_PATH } from './settings.js';
 import type { FuzzWorld, Snapshot } from './world.js';
 
 export interface FuzzStats {
@@ -109,7 +109,7 @@ export async function runFuzz(world: FuzzWorld, routes: readonly RouteSpec[], op
         collectIds(pools, world, t.route, response.json.bind(response), status);
       }
     }),
-    { seed: options.seed, numRuns: options.numRuns, endOnFailure: false },
+    { seed: options.seed, numRuns: options.numRuns, ...(FUZZ_PATH ? { path: FUZZ_PATH } : {}) },
   );
   return stats;
 }

@@ -2,7 +2,7 @@
  * The fuzz suite's knobs, from the environment: FUZZ_SEED (default fixed, so `npm test` is
  * reproducible), FUZZ_RUNS (cases of the HTTP fuzz on SQLite across all routes; default 10,000),
  * FUZZ_PG_RUNS (the same on PostgreSQL; default 500) and FUZZ_MAX_MS (the bound on one request).
- * A failing run prints its seed and counterexample; rerun with FUZZ_SEED=<seed> to replay it.
+ * A failing run prints its seed and counterexample; FUZZ_SEED=<seed> reruns it, with FUZZ_PATH=<path> that case alone.
  */
 const positiveInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -18,3 +18,5 @@ export const FUZZ_RUNS = positiveInt('FUZZ_RUNS', 10_000);
 export const FUZZ_PG_RUNS = positiveInt('FUZZ_PG_RUNS', 500);
 /** The longest a single request may take (ms). */
 export const FUZZ_MAX_MS = positiveInt('FUZZ_MAX_MS', 2_000);
+/** With FUZZ_SEED, replays the one case a failure printed as `path` (its state may differ: ids made earlier in the run are not there). */
+export const FUZZ_PATH = process.env.FUZZ_PATH || undefined;
