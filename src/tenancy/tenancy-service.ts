@@ -114,14 +114,16 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
     return ns;
   };
 
-  const issue = async (org: Organization, namespace: Namespace | null, input: ApiKeyInput): Promise<IssuedApiKey> => {
+  const issue = async (org: Organization, namespace: Namespace | null, input: ApiKeyInput, parent: ApiKey | null = null): Promise<IssuedApiKey> => {
     const problems: string[] = [];
     if (!input.name || input.name.length > 200) problems.push('name: required, at most 200 characters');
-    const permissions = (input.permissions ?? PERMISSIONS) as readonly string[];
+    const permissions = (input.permissions ?? parent?.permissions ?? PERMISSIONS) as readonly string[];
     for (const p of permissions) if (!(PERMISSIONS as readonly string[]).includes(p)) problems.push(`permissions: unknown permission "${p}" (known: ${PERMISSIONS.join(', ')})`);
     if (permissions.length === 0) problems.push('permissions: a key needs at least one permission');
-    const cap = toCap(input.monthlyCap, problems);
-    if (input.expiresAt != null && input.expiresAt <= clock.now()) problems.push('expires_at: must be in the future');
+    const cap = input.monthlyCap === undefined && parent ? parent.monthlyCap : toCap(input.monthlyCap, problems);
+    const expiresAt = input.expiresAt === undefined && parent ? parent.expiresAt : (input.expiresAt ?? null);
+    if (expiresAt !== null && expiresAt <= clock.now()) problems.push('expires_at: must be in the future');
+    if (parent) problems.push(...strongerThanParent(parent, { permissions, monthlyCap: cap, expiresAt }));
     if (problems.length) throw invalid(problems);
     const generated = generateApiKey();
     const apiKey = await directory.createApiKey({
@@ -136,7 +138,7 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
       permissions: [...new Set(permissions)] as Permission[],
       monthlyCap: cap,
       createdAt: clock.now(),
-      expiresAt: input.expiresAt ?? null,
+      expiresAt,
     });
     return { apiKey, key: generated.key };
   };
@@ -237,9 +239,10 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
       await directory.deleteNamespace(id, clock.now());
     },
 
-    async issueNamespaceKey(namespaceId: string, input: ApiKeyInput): Promise<IssuedApiKey> {
+    /** With `parent`, the key that mints it: the new key is never stronger than that one. */
+    async issueNamespaceKey(namespaceId: string, input: ApiKeyInput, parent: ApiKey | null = null): Promise<IssuedApiKey> {
       const namespace = await getNamespace(namespaceId);
-      return issue(await getOrganization(namespace.organizationId), namespace, input);
+      return issue(await getOrganization(namespace.organizationId), namespace, input, parent);
     },
 
     async issueOrganizationKey(organizationId: string, input: ApiKeyInput): Promise<IssuedApiKey> {
@@ -255,6 +258,25 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
     getApiKey: (id: string) => directory.getApiKey(id),
     listApiKeys: (filter: { organizationId: string; namespaceId?: string }) => directory.listApiKeys(filter),
   };
+}
+
+/**
+ * A key minted by another key is never stronger than it: its permissions a subset, its monthly cap
+ * no larger (per type, where the parent has one), its expiry no later (where the parent has one).
+ */
+function strongerThanParent(parent: ApiKey, child: { permissions: readonly string[]; monthlyCap: ApiKeyCap; expiresAt: number | null }): string[] {
+  const problems: string[] = [];
+  const extra = child.permissions.filter((p) => !(parent.permissions as readonly string[]).includes(p));
+  if (extra.length) problems.push(`permissions: ${extra.join(', ')} not held by the key making it (it has ${parent.permissions.join(', ')})`);
+  for (const type of ['mini', 'premium'] as const) {
+    const limit = parent.monthlyCap[type];
+    const asked = child.monthlyCap[type];
+    if (limit !== null && (asked === null || asked > limit)) problems.push(`monthly_cap.${type}: at most ${limit}, the cap of the key making it`);
+  }
+  if (parent.expiresAt !== null && (child.expiresAt === null || child.expiresAt > parent.expiresAt)) {
+    problems.push(`expires_at: no later than ${new Date(parent.expiresAt).toISOString()}, when the key making it expires`);
+  }
+  return problems;
 }
 
 function checkEnvironment(value: string | undefined, problems: string[]): EnvironmentType | undefined {

@@ -463,7 +463,9 @@ const HOLES = {
   siblingFunctions: "issue 17: getNamespaceInteractions / getApiKeyInteractions answer a namespace key with another namespace's usage",
   writeOnlyFunctions: 'issue 17: the functions answer a write-only key that /v1/usage refuses',
   feedback: 'issue 17: feedback is readable by a key of another namespace of the same organization',
-  readOnlyUsage: "issue 17: a read-only namespace key sees the organization key's name, prefix and permissions in /v1/usage",
+  // Issue 17 names a read-only key; the matrix found every namespace key of the namespace the
+  // organization key called into sees them (noted on issue 17).
+  readOnlyUsage: "issue 17: a namespace key (read-only or not) sees the organization key's name, prefix and permissions in /v1/usage",
 } as const;
 const NAMESPACE_KEYS = new Set(['nsKey', 'nsKeyOther', 'readOnly', 'writeOnly']);
 
@@ -473,7 +475,7 @@ function knownHole(v: Omit<Violation, 'known'>): string | null {
   if (v.route === 'POST /functions/getOrganizationInteractions' && nsKey && v.target !== 'foreign' && v.tag === 'allowed') return HOLES.orgFunction;
   if ((v.route === 'POST /functions/getNamespaceInteractions' || v.route === 'POST /functions/getApiKeyInteractions') && nsKey && v.target === 'sibling' && v.tag === 'allowed') return HOLES.siblingFunctions;
   if (/^(GET|HEAD) \/v1\/feedback\/:feedback_id$/.test(v.route) && nsKey && v.target === 'sibling' && v.category === 'intra-org') return HOLES.feedback;
-  if (/^(GET|HEAD) \/v1\/usage$/.test(v.route) && v.caller === 'readOnly' && v.tag === 'org-key') return HOLES.readOnlyUsage;
+  if (/^(GET|HEAD) \/v1\/usage$/.test(v.route) && nsKey && v.tag === 'org-key') return HOLES.readOnlyUsage;
   return null;
 }
 

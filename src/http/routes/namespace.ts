@@ -123,7 +123,7 @@ export async function namespaceRoutes(parent: FastifyInstance, options: { tenanc
       const tenant = request.tenant!;
       const ns = await own(tenant.organization.id, request.params.namespace_id);
       const { name, permissions } = request.body;
-      const issued = await tenancy.issueNamespaceKey(ns.id, { name, ...(permissions ? { permissions } : {}), userId: tenant.apiKey.userId });
+      const issued = await tenancy.issueNamespaceKey(ns.id, { name, ...(permissions ? { permissions } : {}), userId: tenant.apiKey.userId }, tenant.apiKey);
       return success({
         objectId: issued.apiKey.id,
         key: issued.key,
