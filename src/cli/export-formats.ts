@@ -60,8 +60,17 @@ export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = {
   },
 };
 
+/**
+ * Text a spreadsheet would run as a formula (OWASP's CSV injection): a cell opening with = + - @,
+ * a tab or a line break, or the full-width = + - @ that some spreadsheets also read as formulas.
+ * Such text (an idempotency key: tenants choose it) is written with a leading ' and quoted;
+ * numbers and booleans are never text, so -5 stays a number.
+ */
+const FORMULA_START = /^[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]/;
+
 function csvField(value: string | number | boolean | null): string {
   if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value !== 'string') return String(value);
+  if (FORMULA_START.test(value)) return `"'${value.replace(/"/g, '""')}"`;
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/load-config.js';
 import { openRuntime } from '../../src/cli/runtime.js';
+import { EXPORT_FORMATS } from '../../src/cli/export-formats.js';
 import { tollgateCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-export-'));
@@ -102,5 +103,41 @@ describe('tollgate export', () => {
       'search_v1 mini 1 granted',
       'get_sync_tiers mini 3 granted',
     ]);
+  });
+
+  it('writes text a spreadsheet would run as a formula with a leading quote, in quotes; numbers stay numbers', async () => {
+    const runtime = await openRuntime(loadConfig({ env }));
+    const org = await runtime.tenancy.createOrganization({ name: 'Umbrella', planTier: 'starter' });
+    const ns = await runtime.tenancy.createNamespace(org.id, { name: 'production' });
+    const issued = await runtime.tenancy.issueNamespaceKey(ns.id, { name: 'backend' });
+    const auth = await runtime.meter.authenticate(issued.key);
+    if (!auth.ok) throw auth.error;
+    // The Idempotency-Key a tenant sends, and the cell it must become.
+    const cells: Record<string, string> = {
+      '=HYPERLINK("http://x","y")': `"'=HYPERLINK(""http://x"",""y"")"`,
+      '@SUM(A1)': `"'@SUM(A1)"`,
+      '+1': `"'+1"`,
+      '-1+2': `"'-1+2"`,
+      '\t=1': `"'\t=1"`,
+      '\uff1d1+1': `"'\uff1d1+1"`,
+      'plain-key=1': 'plain-key=1',
+    };
+    for (const key of Object.keys(cells)) expect((await runtime.meter.charge(auth.value, 'search_v1', { idempotencyKey: key })).allowed).toBe(true);
+    await runtime.close();
+    const today = new Date().toISOString().slice(0, 10);
+
+    const events = await tollgate('export', '--org', org.id, '--from', today, '--events', '--format', 'csv');
+    expect(events.code, events.stderr).toBe(0);
+    const lines = events.stdout.trim().split('\r\n').slice(1);
+    expect(lines).toHaveLength(Object.keys(cells).length);
+    for (const cell of Object.values(cells)) expect(lines.filter((line) => line.endsWith(`,granted,,${cell}`)), cell).toHaveLength(1);
+    // atMs and cost are numbers, written bare.
+    for (const line of lines) expect(line.split(',').slice(1, 2).concat(line.split(',').slice(7, 8))).toEqual([expect.stringMatching(/^\d+$/), '1']);
+
+    let written = '';
+    const writer = EXPORT_FORMATS.csv!.open(['n', 'text'], (text) => (written += text));
+    writer.write([{ n: -5, text: '-5' }, { n: -1.5, text: '1,5' }]);
+    writer.end();
+    expect(written).toBe(`n,text\r\n-5,"'-5"\r\n-1.5,"1,5"\r\n`);
   });
 });
