@@ -15,11 +15,6 @@ export interface OperationSpec {
   readonly type: InteractionType;
   readonly cost: CostRule;
   /**
-   * The call stores content: each item (or the request itself) adds one active memory and the
-   * bytes of its `content`, checked against max_active_memories and max_storage_gb.
-   */
-  readonly holdsContent: boolean;
-  /**
    * What a call costs when it ends in a 4xx its own request caused after it was charged (a memory
    * or feedback that does not exist, a name already taken): `refund` gives the whole charge back,
    * as for a 5xx (the call did nothing); `charge` keeps it (the work was done). Either way the call
@@ -63,7 +58,6 @@ export const DEFAULT_OPERATIONS = {
 
 export type DefaultOperationName = keyof typeof DEFAULT_OPERATIONS;
 
-const HOLDS_CONTENT: ReadonlySet<string> = new Set(['add_memory_v1', 'add_memory_batch_v1']);
 /** Catalogue names: the defaults, plus any an operator adds in configuration. */
 export type OperationName = DefaultOperationName | (string & {});
 
@@ -76,7 +70,6 @@ export interface Catalogue {
 export interface OperationOverride {
   type?: InteractionType;
   cost?: CostRule;
-  holdsContent?: boolean;
   clientError?: ClientErrorRule;
 }
 
@@ -89,7 +82,7 @@ export function createCatalogue(overrides: Readonly<Record<string, OperationOver
   for (const [name, cost] of Object.entries(DEFAULT_OPERATIONS)) {
     // Every default operation gives its charge back on a 4xx: none of them does work that a
     // refused request made (nothing stored, nothing found, nothing searched).
-    specs.set(name, Object.freeze({ name, type: 'mini', cost, holdsContent: HOLDS_CONTENT.has(name), clientError: 'refund' }));
+    specs.set(name, Object.freeze({ name, type: 'mini', cost, clientError: 'refund' }));
   }
   for (const [name, override] of Object.entries(overrides)) {
     const base = specs.get(name);
@@ -101,7 +94,6 @@ export function createCatalogue(overrides: Readonly<Record<string, OperationOver
         name,
         type: override.type ?? base?.type ?? 'mini',
         cost,
-        holdsContent: override.holdsContent ?? base?.holdsContent ?? false,
         clientError: override.clientError ?? base?.clientError ?? 'refund',
       }),
     );

@@ -212,8 +212,7 @@ export function parseOperationOverrides(input: unknown, problems: Problems): Rec
       else problems.push(`${path}.clientError: must be "refund" or "charge", got ${describe(body.clientError)}`);
     }
     if (body.holdsContent !== undefined) {
-      if (typeof body.holdsContent === 'boolean') override.holdsContent = body.holdsContent;
-      else problems.push(`${path}.holdsContent: must be true or false, got ${describe(body.holdsContent)}`);
+      problems.push(`${path}.holdsContent: no longer a setting; the memory store counts what every write keeps against max_active_memories and max_storage_gb`);
     }
     if (body.type !== undefined) {
       if (body.type === 'mini' || body.type === 'premium') override.type = body.type;

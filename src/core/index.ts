@@ -3,6 +3,7 @@ export * from './charge-rules.js';
 export * from './config.js';
 export * from './cost.js';
 export * from './errors.js';
+export * from './holdings.js';
 export * from './limit-narrowing.js';
 export * from './limit-resolution.js';
 export * from './periods.js';

@@ -5,7 +5,9 @@ import { createUsageReports } from '../analytics/index.js';
 import { DEFAULT_HTTP, type HttpConfig, type MeteringConfig } from '../core/config.js';
 import type { Clock, Logger } from '../core/ports.js';
 import { createMemoryService } from '../memory/index.js';
-import type { Meter } from '../metering/index.js';
+import { ok } from '../core/errors.js';
+import { UNLIMITED_HOLDINGS } from '../core/holdings.js';
+import type { Meter, TenantContext } from '../metering/index.js';
 import type { Store } from '../stores/contract/index.js';
 import { newId, type AdminKeys, type Tenancy } from '../tenancy/index.js';
 import { OPENAPI } from './openapi.js';
@@ -87,7 +89,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           logger,
         });
       }
-      await v1.register(memoryRoutes, { memory });
+      // Unmetered (a benchmark of the bare API) means no limits at all, holdings' included.
+      const holdingLimits = deps.metered === false ? () => ok(UNLIMITED_HOLDINGS) : (tenant: TenantContext) => deps.meter.holdingLimits(tenant);
+      await v1.register(memoryRoutes, { memory, holdingLimits });
       await v1.register(feedbackRoutes, { memory });
       await v1.register(namespaceRoutes, { tenancy: deps.tenancy, memory });
       await v1.register(usageRoutes, { tenancy: deps.tenancy, reports });

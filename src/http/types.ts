@@ -1,8 +1,8 @@
 /** The one place Fastify's types are extended: route metadata and what hooks put on a request. */
 import 'fastify';
 import type { OperationName } from '../core/catalogue.js';
-import type { ApiKeyKind, Namespace, Permission } from '../core/tenants.js';
-import type { Decision, Resources, TenantContext } from '../metering/index.js';
+import type { ApiKeyKind, Permission } from '../core/tenants.js';
+import type { Decision, TenantContext } from '../metering/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -25,10 +25,11 @@ declare module 'fastify' {
     /** The meter's decision for this call; set by the meter plugin on metered routes. */
     decision: Decision | null;
     /**
-     * Standing resources the handler freed (memories deleted), released before the response is
-     * sent: from the caller's namespace, or from `namespace` when the handler deleted another one.
+     * Set by the meter plugin when the handler of a granted call was refused by a limit it enforces
+     * itself (a holding: the memory store checks them with its write): the refusal's reason, for
+     * which the charge is given back and the call counted as refused.
      */
-    released: { readonly resources: Resources; readonly namespace?: Namespace } | null;
+    refusedFor: string | null;
   }
 }
 

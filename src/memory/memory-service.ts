@@ -1,12 +1,16 @@
 import { TollgateError } from '../core/errors.js';
+import { storedBytes, type HoldingLimits, type Holdings } from '../core/holdings.js';
 import type { Clock } from '../core/ports.js';
 import type { FeedbackRecord, FeedbackRepository, MemoryMatch, MemoryPatch, MemoryRecord, MemoryRepository } from '../stores/contract/index.js';
+import { holdingRefusalError } from './holding-refusal.js';
 
 /** Where a memory call acts: always one namespace of one organization. */
 export interface MemoryScope {
   readonly organizationId: string;
   readonly namespaceId: string;
   readonly userId: string | null;
+  /** What the organization and the namespace may hold (the plan's max_active_memories, max_storage_gb). */
+  readonly limits: HoldingLimits;
 }
 
 export interface NewMemory {
@@ -57,10 +61,11 @@ export function createMemoryService(deps: {
       }
     },
 
+    /** Adds every memory or, when a holding limit refuses, none (429 RESOURCE_LIMIT_EXCEEDED). */
     async add(scope: MemoryScope, inputs: readonly NewMemory[]): Promise<MemoryRecord[]> {
       const now = deps.clock.now();
-      const records = inputs.map(
-        (input): MemoryRecord => ({
+      const records = inputs.map((input): MemoryRecord => {
+        const kept = {
           id: deps.newId('mem'),
           organizationId: scope.organizationId,
           namespaceId: scope.namespaceId,
@@ -70,12 +75,13 @@ export function createMemoryService(deps: {
           externalUserId: input.externalUserId ?? null,
           userId: scope.userId,
           extra: input.extra ?? {},
-          bytes: contentBytes(input.content),
           createdAt: now,
           updatedAt: now,
-        }),
-      );
-      await deps.memories.insert(records);
+        };
+        return { ...kept, bytes: storedBytes(kept) };
+      });
+      const outcome = await deps.memories.insert(records, scope.limits);
+      if (outcome.outcome === 'refused') throw holdingRefusalError(outcome.refusal, scope.limits);
       return records;
     },
 
@@ -86,13 +92,10 @@ export function createMemoryService(deps: {
     },
 
     async update(scope: MemoryScope, id: string, change: MemoryChange): Promise<{ before: MemoryRecord; after: MemoryRecord }> {
-      const patch: MemoryPatch = {
-        ...change,
-        ...(change.content !== undefined ? { bytes: contentBytes(change.content) } : {}),
-        updatedAt: deps.clock.now(),
-      };
-      const result = await deps.memories.update(scope.namespaceId, id, patch);
-      if (!result) throw notFound(id);
+      const patch: MemoryPatch = { ...change, updatedAt: deps.clock.now() };
+      const result = await deps.memories.update(scope.namespaceId, id, patch, scope.limits);
+      if (result.outcome === 'not_found') throw notFound(id);
+      if (result.outcome === 'refused') throw holdingRefusalError(result.refusal, scope.limits);
       return result;
     },
 
@@ -102,7 +105,13 @@ export function createMemoryService(deps: {
       return deleted;
     },
 
-    deleteAll: (scope: MemoryScope, filter: { externalUserId?: string }) => deps.memories.deleteAll(scope.namespaceId, filter),
+    deleteAll: (scope: Pick<MemoryScope, 'namespaceId'>, filter: { externalUserId?: string }): Promise<Holdings> => deps.memories.deleteAll(scope.namespaceId, filter),
+
+    /** What the organization and the namespace of the scope hold now. */
+    async holdings(scope: Pick<MemoryScope, 'organizationId' | 'namespaceId'>): Promise<{ organization: Holdings; namespace: Holdings }> {
+      const [organization, namespace] = await Promise.all([deps.memories.holdings('organization', scope.organizationId), deps.memories.holdings('namespace', scope.namespaceId)]);
+      return { organization, namespace };
+    },
 
     search: (scope: MemoryScope, query: { text: string; limit: number; externalUserId?: string }): Promise<MemoryMatch[]> =>
       deps.memories.search(scope.namespaceId, query),

@@ -1,15 +1,8 @@
 import type { InteractionType } from '../core/catalogue.js';
 import type { ResolvedLimits, ScopedLimit } from '../core/limit-resolution.js';
 import type { Period } from '../core/periods.js';
-import { LIFETIME, type ChargeLine, type Metric, type ScopeKind } from '../stores/contract/index.js';
+import type { ChargeLine, ScopeKind } from '../stores/contract/index.js';
 import type { TenantContext } from './tenant-context.js';
-
-export interface Resources {
-  /** Memories the call adds (or, released, removes). */
-  readonly activeMemories?: number;
-  /** Bytes of content the call adds (or removes). */
-  readonly storageBytes?: number;
-}
 
 /** A line plus what the decision reports about it beyond the ledger's view. */
 export interface PlannedLine extends ChargeLine {
@@ -48,21 +41,4 @@ export function monthlyLines(context: TenantContext, limits: ResolvedLimits, typ
       resetsAtMs: period.endMs,
     };
   });
-}
-
-/** Standing resources (active memories, storage) an add takes, in the organization and the namespace. */
-export function resourceLines(context: TenantContext, limits: ResolvedLimits, resources: Resources): PlannedLine[] {
-  const lines: PlannedLine[] = [];
-  const standing: [Metric, number | undefined, ScopedLimit][] = [
-    ['active_memories', resources.activeMemories, limits.activeMemories],
-    ['storage_bytes', resources.storageBytes, limits.storageBytes],
-  ];
-  for (const [metric, amount, limit] of standing) {
-    if (!amount) continue;
-    for (const [scope, scopeId] of scopesOf(context)) {
-      if (scope === 'api_key') continue;
-      lines.push({ counter: { scope, scopeId, metric, period: LIFETIME, organizationId: context.organization.id }, amount, limit: pickScope(limit, scope), included: null, resetsAtMs: null });
-    }
-  }
-  return lines;
 }

@@ -2,13 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createCatalogue, type Catalogue, type OperationOverride } from '../core/catalogue.js';
 import { DEFAULT_METERING, parseOperationOverrides, type MeteringConfig } from '../core/config.js';
 import { priceOperation, type PriceParameters } from '../core/cost.js';
-import { TollgateError, type Result } from '../core/errors.js';
+import { TollgateError, ok, type Result } from '../core/errors.js';
+import { holdingLimitsOf, type HoldingLimits } from '../core/holdings.js';
 import { dayOf } from '../core/periods.js';
 import { configInvalid, parsePlans, type Plans } from '../core/plans.js';
 import { silentLogger, type Clock, type Logger } from '../core/ports.js';
 import type { Attribution, ChargeRequest, QuotaLedger, Store, TenantDirectory } from '../stores/contract/index.js';
 import { createAuthenticator } from './authenticator.js';
-import { resourceLines, type PlannedLine, type Resources } from './charge-lines.js';
+import type { PlannedLine } from './charge-lines.js';
 import { createPlanCache } from './context-plan.js';
 import { granted, refused, type CallFacts, type Decision, type Refused, type ScopeUsage } from './decision.js';
 import { createKeyToucher } from './key-touch.js';
@@ -39,8 +40,6 @@ export interface ChargeOptions {
   readonly idempotencyKey?: string | null;
   /** What identifies the request behind an idempotency key; a different request with the same key is a conflict. */
   readonly fingerprint?: string;
-  /** Standing resources the call adds (add memory). */
-  readonly resources?: Resources;
 }
 
 export interface Meter {
@@ -49,10 +48,14 @@ export interface Meter {
   authenticate(rawKey: string | null | undefined): Promise<Result<TenantContext>>;
   /** Prices, checks every limit that applies, and charges atomically; never throws for expected outcomes. */
   charge(context: TenantContext, operation: string, options?: ChargeOptions): Promise<Decision>;
-  /** Gives a granted charge back (its handler failed with a server error). Refunding twice does nothing. */
-  refund(decision: Decision): Promise<void>;
-  /** Releases standing resources (a memory deleted). */
-  release(context: TenantContext, resources: Resources): Promise<void>;
+  /**
+   * Gives a granted charge back (its handler failed). Refunding twice does nothing. With a
+   * `refusedFor` reason the call is also counted as refused for that reason: a limit the handler
+   * itself enforces (holdings, which the memory store checks with its write) refused it.
+   */
+  refund(decision: Decision, refusedFor?: string): Promise<void>;
+  /** What the tenant's organization and namespace may hold (memories, bytes), from its plan. */
+  holdingLimits(context: TenantContext): Result<HoldingLimits>;
   close(): Promise<void>;
 }
 
@@ -109,7 +112,6 @@ export function createMeter(options: MeterOptions): Meter {
       included: line.included,
       resetsAtMs: line.resetsAtMs,
     }));
-    if (charge.resources) lines.push(...resourceLines(context, limits.value, charge.resources));
     const ratePerMinute = limits.value.ratePerMinute;
     const request: ChargeRequest = {
       id: randomUUID(),
@@ -185,23 +187,18 @@ export function createMeter(options: MeterOptions): Meter {
       options.onDecision(decision, performance.now() - started);
       return decision;
     },
-    async refund(decision) {
+    async refund(decision, refusedFor) {
       if (!decision.allowed || !decision.receipt || refunded.has(decision.receipt)) return;
-      refunded.add(decision.receipt);
-      await ledger.refund(decision.receipt);
+      const { receipt } = decision;
+      refunded.add(receipt);
+      await ledger.refund(receipt);
+      if (!refusedFor) return;
+      const now = clock.now();
+      await ledger.recordRefusal({ id: randomUUID(), atMs: now, day: dayKey(now), attribution: receipt.attribution, cost: receipt.cost, reason: refusedFor });
     },
-    async release(context, resources) {
-      const lines = [];
-      for (const [metric, amount] of [
-        ['active_memories', resources.activeMemories],
-        ['storage_bytes', resources.storageBytes],
-      ] as const) {
-        if (!amount) continue;
-        const organizationId = context.organization.id;
-        lines.push({ counter: { scope: 'organization' as const, scopeId: organizationId, metric, period: 'lifetime', organizationId }, amount: -amount });
-        if (context.namespace) lines.push({ counter: { scope: 'namespace' as const, scopeId: context.namespace.id, metric, period: 'lifetime', organizationId }, amount: -amount });
-      }
-      if (lines.length > 0) await ledger.adjust(lines);
+    holdingLimits(context) {
+      const { limits } = plansCache.get(context, clock.now());
+      return limits.ok ? ok(holdingLimitsOf(limits.value)) : limits;
     },
     async close() {
       authenticator.close();

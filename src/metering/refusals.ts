@@ -4,7 +4,6 @@ import type { RateState } from '../stores/contract/index.js';
 import type { PlannedLine } from './charge-lines.js';
 
 const SCOPE_WORDS = { organization: 'the organization', namespace: 'the namespace', api_key: 'this API key' } as const;
-const LIMIT_NAMES = { active_memories: 'max_active_memories', storage_bytes: 'max_storage_gb' } as const;
 
 export interface RefusalFacts {
   readonly operation: string;
@@ -15,31 +14,11 @@ export interface RefusalFacts {
   readonly nowMs: number;
 }
 
-/** The error for a call a counter refused: what is full, by how much, and what the caller can do. */
+/** The error for a call a monthly counter refused: what is full, by how much, and what the caller can do. */
 export function limitRefusal(line: PlannedLine, used: number, facts: RefusalFacts): { error: TollgateError; retryAfterSeconds: number | null } {
   const { counter } = line;
   const limit = line.limit ?? 0;
   const where = SCOPE_WORDS[counter.scope];
-  if (counter.metric === 'active_memories' || counter.metric === 'storage_bytes') {
-    const what = counter.metric === 'active_memories' ? `${used} of ${limit} active memories` : `${used} of ${limit} bytes of storage`;
-    return {
-      error: new TollgateError('RESOURCE_LIMIT_EXCEEDED', {
-        message: `Resource limit reached: ${where} holds ${what}; this call would add ${line.amount}. Delete memories or upgrade the plan.`,
-        details: {
-          error: 'Resource limit reached',
-          limit_name: LIMIT_NAMES[counter.metric],
-          current_count: used,
-          limit,
-          requested: line.amount,
-          operation: facts.operation,
-          tier: facts.tier,
-          is_trial: facts.isTrial,
-          scope: counter.scope,
-        },
-      }),
-      retryAfterSeconds: null,
-    };
-  }
   const resetsAt = new Date(facts.period.endMs).toISOString();
   const retryAfterSeconds = Math.max(1, Math.ceil((facts.period.endMs - facts.nowMs) / 1000));
   return {

@@ -19,12 +19,12 @@ describe('failures over HTTP', () => {
         ...store,
         memories: {
           ...store.memories,
-          insert: async (records) => {
+          insert: async (records, limits) => {
             if (failNext) {
               failNext = false;
               throw new Error('disk on fire at /var/lib/secret/path');
             }
-            return store.memories.insert(records);
+            return store.memories.insert(records, limits);
           },
         },
       }),

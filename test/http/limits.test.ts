@@ -84,6 +84,33 @@ describe('limits over HTTP', () => {
     expect(over.body).toMatchObject({ error_code: 'RESOURCE_LIMIT_EXCEEDED', limit_name: 'max_storage_gb' });
   });
 
+  it('storage: a PUT that grows a memory past max_storage_gb → 429, the memory unchanged and the call free; metadata counts; a delete gives back every byte', async () => {
+    // The case of issue 11: 10,737 bytes allowed, 9,004 held, a PUT to 9,000 bytes of content.
+    const t = await s.tenant({ rate_limits: { max_storage_gb: 0.00001 } });
+    const first = (await add(t.key, 'x'.repeat(9_000))).body.data[0].memoryId;
+    const small = (await add(t.key, 'y'.repeat(4))).body.data[0].memoryId;
+    const usage = async () => (await s.call({ method: 'GET', url: '/v1/usage', key: t.key })).body;
+    const before = await usage();
+    const put = await s.call({ method: 'PUT', url: `/v1/memory/${small}`, key: t.key, body: { content: 'z'.repeat(9_000) } });
+    expect(put.status).toBe(429);
+    expect(put.body).toMatchObject({ error_code: 'RESOURCE_LIMIT_EXCEEDED', limit_name: 'max_storage_gb', current_count: 9_004, limit: 10_737, requested: 8_996, scope: 'organization' });
+    expect(put.headers['x-should-retry']).toBe('false');
+    expect((await s.call({ method: 'GET', url: `/v1/memory/${small}`, key: t.key })).body.data.memories[0].content).toBe('yyyy');
+    const after = await usage();
+    expect(after.interactions.mini.used).toBe(before.interactions.mini.used + 1); // the GET above, not the refused PUT
+    expect(after.refused).toBe(before.refused + 1);
+    // Metadata is stored, so it takes storage: 1,733 bytes are left, and this one is larger.
+    const heavy = await s.call({ method: 'POST', url: '/v1/memory', key: t.key, body: { content: 'tiny', metadata: { notes: 'm'.repeat(1_800) } } });
+    expect(heavy.status).toBe(429);
+    expect(heavy.body).toMatchObject({ limit_name: 'max_storage_gb', current_count: 9_004 });
+    const org = s.store.memories.holdings('organization', t.orgId);
+    expect(await org).toEqual({ memories: 2, bytes: 9_004 });
+    expect((await s.call({ method: 'DELETE', url: `/v1/memory/${first}`, key: t.key })).status).toBe(200);
+    expect(await s.store.memories.holdings('organization', t.orgId)).toEqual({ memories: 1, bytes: 4 });
+    expect((await s.call({ method: 'PUT', url: `/v1/memory/${small}`, key: t.key, body: { content: 'z'.repeat(9_000) } })).status).toBe(200);
+    expect(await s.store.memories.holdings('organization', t.orgId)).toEqual({ memories: 1, bytes: 9_000 });
+  });
+
   it('subscriptions: past_due is refused with 403 and its status; trialing runs on free_trial', async () => {
     const pastDue = await s.tenant({ subscription: { status: 'past_due' } });
     const r = await add(pastDue.key);

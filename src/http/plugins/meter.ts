@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { isTollgateError } from '../../core/errors.js';
 import type { Clock, Logger } from '../../core/ports.js';
+import { holdingRefusalReasonOf } from '../../memory/index.js';
 import type { Meter } from '../../metering/index.js';
 import type { IdempotencyCache } from '../../stores/contract/index.js';
 import type { HttpMetrics } from './metrics.js';
 import { awaitStoredResponse, fingerprintOf, idempotencyKeyOf, responseToStore } from './idempotent-replay.js';
-import { priceParametersOf, resourcesOf } from './request-price.js';
+import { priceParametersOf } from './request-price.js';
 import { setUsageHeaders } from './usage-headers.js';
 
 export interface MeterPluginOptions {
@@ -22,13 +24,13 @@ export interface MeterPluginOptions {
  * Meters every route of its scope from the route's `operation` alone: prices the validated request,
  * charges before the handler, answers refusals (429/403/503) without running it, sets the usage
  * headers, replays idempotent retries, refunds a charge whose handler failed with a 5xx (or with a
- * 4xx, where the operation's catalogue entry says a call the caller made fail is refunded), and
- * releases what the handler freed. Handlers never call the meter.
+ * 4xx, where the operation's catalogue entry says a call the caller made fail is refunded; and
+ * always when the handler was refused by a holding limit). Handlers never call the meter.
  */
 export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginOptions) => {
   const { meter, clock } = options;
   app.decorateRequest('decision', null);
-  app.decorateRequest('released', null);
+  app.decorateRequest('refusedFor', null);
 
   app.addHook('onRoute', (route) => {
     const operation = route.config?.operation;
@@ -45,7 +47,6 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
     const started = performance.now();
     const decision = await meter.charge(request.tenant, operation, {
       parameters: priceParametersOf(spec, request),
-      ...(spec.holdsContent ? { resources: resourcesOf(spec, request) } : {}),
       ...(idempotencyKey ? { idempotencyKey, fingerprint: fingerprintOf(request) } : {}),
     });
     options.metrics.observeCharge(decision, (performance.now() - started) / 1000);
@@ -64,20 +65,19 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
   const refundsOnStatus = (operation: string, status: number): boolean =>
     status >= 500 ? options.refundOnServerError : status >= 400 && meter.catalogue.get(operation)?.clientError === 'refund';
 
+  // Runs before the error handler and onSend: a refused write is a refusal, never a charge.
+  app.addHook('onError', async (request, _reply, error) => {
+    if (request.decision?.allowed && isTollgateError(error)) request.refusedFor = holdingRefusalReasonOf(error);
+  });
+
   // Settled before the answer leaves, so that a client reading its usage right after a failed call
   // never sees the charge that call is given back.
   app.addHook('onSend', async (request, reply, payload) => {
-    const { decision, tenant } = request;
-    if (!tenant || (!decision?.allowed && !request.released)) return payload;
-    const { released } = request;
-    if (released && reply.statusCode < 400) {
-      const context = released.namespace ? { ...tenant, namespace: released.namespace } : tenant;
-      await meter.release(context, released.resources).catch((err: unknown) => options.logger.error({ err }, 'could not release resources'));
-    }
-    if (!decision?.allowed || decision.replayed || !decision.receipt) return payload;
-    if (refundsOnStatus(decision.operation, reply.statusCode)) {
+    const { decision, tenant, refusedFor } = request;
+    if (!tenant || !decision?.allowed || decision.replayed || !decision.receipt) return payload;
+    if (refusedFor || refundsOnStatus(decision.operation, reply.statusCode)) {
       try {
-        await meter.refund(decision);
+        await meter.refund(decision, refusedFor ?? undefined);
         options.metrics.refunds.inc();
       } catch (err) {
         options.logger.error({ err, operation: decision.operation }, 'could not refund a failed call');

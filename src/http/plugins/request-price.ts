@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { OperationSpec } from '../../core/catalogue.js';
 import type { PriceParameters } from '../../core/cost.js';
-import type { Resources } from '../../metering/index.js';
 
 const record = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
 
@@ -20,18 +19,4 @@ export function priceParametersOf(spec: OperationSpec, request: FastifyRequest):
     return { flags };
   }
   return {};
-}
-
-/** The memories and bytes a content-holding call adds: the request itself, or each item of its batch. */
-export function resourcesOf(spec: OperationSpec, request: FastifyRequest): Resources | undefined {
-  if (!spec.holdsContent) return undefined;
-  const body = record(request.body);
-  const items = spec.cost.kind === 'per_item' ? body[spec.cost.itemsField] : [body];
-  if (!Array.isArray(items)) return undefined;
-  let storageBytes = 0;
-  for (const item of items) {
-    const content = record(item).content;
-    if (typeof content === 'string') storageBytes += Buffer.byteLength(content, 'utf8');
-  }
-  return { activeMemories: items.length, storageBytes };
 }

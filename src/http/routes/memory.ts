@@ -1,22 +1,32 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
-import type { MemoryScope, MemoryService } from '../../memory/index.js';
+import type { Result } from '../../core/errors.js';
+import type { HoldingLimits } from '../../core/holdings.js';
+import { contentBytes, type MemoryScope, type MemoryService } from '../../memory/index.js';
+import type { TenantContext } from '../../metering/index.js';
 import { success } from '../envelope.js';
 import { AddBatchBody, AddMemoryBody, AddMemoryQuery, DeleteAllQuery, MemoryIdParams, SearchBody, SearchQuery, UpdateMemoryBody } from './memory-schemas.js';
 import { toAddMemoryItem, toMemoryObject, toNewMemory, toUpdatedItem } from './memory-mapper.js';
 
 const DEFAULT_MAX_MEMORIES = 20;
 
-function scopeOf(request: FastifyRequest): MemoryScope {
-  const tenant = request.tenant!;
-  return { organizationId: tenant.organization.id, namespaceId: tenant.namespace!.id, userId: tenant.apiKey.userId };
+export interface MemoryRouteOptions {
+  readonly memory: MemoryService;
+  /** What the caller's organization and namespace may hold, from its plan. */
+  readonly holdingLimits: (tenant: TenantContext) => Result<HoldingLimits>;
 }
 
 /** The memory API, wire-compatible with Papr v1. Each route names its operation; the meter plugin does the rest. */
-export async function memoryRoutes(parent: FastifyInstance, options: { memory: MemoryService }) {
+export async function memoryRoutes(parent: FastifyInstance, options: MemoryRouteOptions) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { memory } = options;
+  const scopeOf = (request: FastifyRequest): MemoryScope => {
+    const tenant = request.tenant!;
+    const limits = options.holdingLimits(tenant);
+    if (!limits.ok) throw limits.error;
+    return { organizationId: tenant.organization.id, namespaceId: tenant.namespace!.id, userId: tenant.apiKey.userId, limits: limits.value };
+  };
   const tags = ['memory'];
 
   app.post(
@@ -53,7 +63,8 @@ export async function memoryRoutes(parent: FastifyInstance, options: { memory: M
       const { memories: items, ...shared } = request.body;
       const defaults = { externalUserId: (shared.external_user_id as string | null | undefined) ?? null };
       const added = await memory.add(scopeOf(request), items.map((item) => toNewMemory(item, defaults)));
-      const contentSize = added.reduce((s, m) => s + m.bytes, 0);
+      const contentSize = added.reduce((s, m) => s + contentBytes(m.content), 0);
+      const storageSize = added.reduce((s, m) => s + m.bytes, 0);
       return {
         code: 200,
         status: 'success',
@@ -65,7 +76,7 @@ export async function memoryRoutes(parent: FastifyInstance, options: { memory: M
         total_successful: added.length,
         total_failed: 0,
         total_content_size: contentSize,
-        total_storage_size: contentSize,
+        total_storage_size: storageSize,
         successful: added.map((m) => success([toAddMemoryItem(m)])),
         errors: [],
       };
@@ -98,15 +109,14 @@ export async function memoryRoutes(parent: FastifyInstance, options: { memory: M
     async (request) => {
       const externalUserId = request.query.external_user_id;
       const removed = await memory.deleteAll(scopeOf(request), externalUserId ? { externalUserId } : {});
-      request.released = { resources: { activeMemories: removed.count, storageBytes: removed.bytes } };
       return {
         code: 200,
         status: 'success',
         error: null,
         details: null,
-        message: `Deleted ${removed.count} memories.`,
-        total_processed: removed.count,
-        total_successful: removed.count,
+        message: `Deleted ${removed.memories} memories.`,
+        total_processed: removed.memories,
+        total_successful: removed.memories,
         total_failed: 0,
         successful: [],
         errors: [],
@@ -135,12 +145,11 @@ export async function memoryRoutes(parent: FastifyInstance, options: { memory: M
     },
     async (request) => {
       const { content, type, metadata } = request.body;
-      const { before, after } = await memory.update(scopeOf(request), request.params.memory_id, {
+      const { after } = await memory.update(scopeOf(request), request.params.memory_id, {
         ...(content ? { content } : {}),
         ...(type ? { type } : {}),
         ...(metadata !== undefined ? { metadata } : {}),
       });
-      if (after.bytes !== before.bytes) request.released = { resources: { storageBytes: before.bytes - after.bytes } };
       return {
         code: 200,
         status: 'success',
@@ -158,7 +167,6 @@ export async function memoryRoutes(parent: FastifyInstance, options: { memory: M
     { schema: { tags, summary: 'Delete a memory', params: MemoryIdParams }, config: { operation: 'delete_memory_v1', needsNamespace: true } },
     async (request) => {
       const deleted = await memory.delete(scopeOf(request), request.params.memory_id);
-      request.released = { resources: { activeMemories: 1, storageBytes: deleted.bytes } };
       return {
         code: 200,
         status: 'success',

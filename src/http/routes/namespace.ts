@@ -101,10 +101,9 @@ export async function namespaceRoutes(parent: FastifyInstance, options: { tenanc
       const tenant = request.tenant!;
       const ns = await own(tenant.organization.id, request.params.namespace_id);
       // Its memories go with it: nothing could reach them afterwards, and they must stop counting.
-      const removed = await memory.deleteAll({ organizationId: tenant.organization.id, namespaceId: ns.id, userId: tenant.apiKey.userId }, {});
+      const removed = await memory.deleteAll({ namespaceId: ns.id }, {});
       await tenancy.deleteNamespace(ns.id);
-      request.released = { resources: { activeMemories: removed.count, storageBytes: removed.bytes }, namespace: ns };
-      return { code: 200, status: 'success', error: null, details: null, namespace_id: ns.id, message: `Namespace ${ns.name} deleted.`, cascade: { memories_deleted: removed.count, memories_failed: 0 } };
+      return { code: 200, status: 'success', error: null, details: null, namespace_id: ns.id, message: `Namespace ${ns.name} deleted.`, cascade: { memories_deleted: removed.memories, memories_failed: 0 } };
     },
   );
 

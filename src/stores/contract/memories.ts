@@ -1,4 +1,5 @@
 /** Memories and feedback: what the hosted memory API keeps. Part of the store contract (index.ts). */
+import type { HoldingLimits, HoldingRefusal, Holdings, HoldingScope } from '../../core/holdings.js';
 
 export interface MemoryRecord {
   /** memoryId and objectId of the wire format. */
@@ -15,7 +16,7 @@ export interface MemoryRecord {
   readonly userId: string | null;
   /** Fields of the wire format Tollgate stores but does not act on (context, graph_generation, …). */
   readonly extra: Readonly<Record<string, unknown>>;
-  /** UTF-8 size of the content, counted against storage. */
+  /** What the memory takes of storage: UTF-8 bytes of its content, metadata and extra (storedBytes in src/core/holdings.ts). */
   readonly bytes: number;
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -26,7 +27,6 @@ export interface MemoryPatch {
   readonly type?: string;
   readonly metadata?: Readonly<Record<string, unknown>> | null;
   readonly extra?: Readonly<Record<string, unknown>>;
-  readonly bytes?: number;
   readonly updatedAt: number;
 }
 
@@ -36,19 +36,35 @@ export interface MemoryMatch {
   readonly score: number;
 }
 
+export type InsertOutcome = { readonly outcome: 'inserted' } | { readonly outcome: 'refused'; readonly refusal: HoldingRefusal };
+
+export type UpdateOutcome =
+  | { readonly outcome: 'updated'; readonly before: MemoryRecord; readonly after: MemoryRecord }
+  | { readonly outcome: 'not_found' }
+  | { readonly outcome: 'refused'; readonly refusal: HoldingRefusal };
+
 /**
  * Memories, always addressed inside one namespace: a memory of another namespace is "not found"
  * for every method, never visible.
+ *
+ * The repository keeps what each organization and each namespace holds (memories, and the bytes
+ * of their `bytes` fields), and moves those holdings in the same transaction as the write that
+ * changes them: a write that would take a holding past its limit (findHoldingRefusal in
+ * src/core/holdings.ts) changes nothing and is refused; a delete gives back exactly what it
+ * removed. Holdings therefore always equal the memories stored, whatever crashes in between.
  */
 export interface MemoryRepository {
-  insert(memories: readonly MemoryRecord[]): Promise<void>;
+  /** Adds memories, all of one namespace of one organization, or none of them when a limit refuses. */
+  insert(memories: readonly MemoryRecord[], limits: HoldingLimits): Promise<InsertOutcome>;
   get(namespaceId: string, id: string): Promise<MemoryRecord | null>;
-  /** Returns the memory before and after the change, or null when there is none in this namespace. */
-  update(namespaceId: string, id: string, patch: MemoryPatch): Promise<{ before: MemoryRecord; after: MemoryRecord } | null>;
+  /** Applies the patch unless the memory's growth would pass a limit; a shrink is never refused. */
+  update(namespaceId: string, id: string, patch: MemoryPatch, limits: HoldingLimits): Promise<UpdateOutcome>;
   /** Returns the deleted memory, or null. */
   delete(namespaceId: string, id: string): Promise<MemoryRecord | null>;
   /** Deletes every memory of the namespace (of one external user, if given); returns what went. */
-  deleteAll(namespaceId: string, filter: { readonly externalUserId?: string }): Promise<{ count: number; bytes: number }>;
+  deleteAll(namespaceId: string, filter: { readonly externalUserId?: string }): Promise<Holdings>;
+  /** What an organization or a namespace holds now (zero for one that never held anything). */
+  holdings(scope: HoldingScope, id: string): Promise<Holdings>;
   /** Full-text search inside one namespace, best first. */
   search(namespaceId: string, query: { readonly text: string; readonly limit: number; readonly externalUserId?: string }): Promise<MemoryMatch[]>;
 }

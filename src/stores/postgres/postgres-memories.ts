@@ -1,7 +1,9 @@
-import type { FeedbackRepository, MemoryRepository } from '../contract/index.js';
+import { addHoldings, findHoldingRefusal, negateHoldings, NO_HOLDINGS, type Holdings, type HoldingScope } from '../../core/holdings.js';
+import type { FeedbackRepository, MemoryRecord, MemoryRepository } from '../contract/index.js';
+import { holdingsDelta, oneNamespaceOf } from '../shared/holdings-delta.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
 import { searchTerms } from '../shared/search-terms.js';
-import type { PostgresPool } from './postgres-config.js';
+import type { PostgresPool, PostgresPoolClient } from './postgres-config.js';
 import { guarded } from './postgres-errors.js';
 import { MEMORY_COLUMNS, MEMORY_TYPES, memoryValues, toFeedback, toMemory } from './postgres-mapper.js';
 import { withTransaction } from './postgres-transaction.js';
@@ -14,41 +16,89 @@ export function createPostgresMemories(pool: PostgresPool, schema: string): Memo
   const columns = MEMORY_COLUMNS.join(', ');
   const query = async (sql: string, values: unknown[]) => (await guarded(() => pool.query(sql, values))).rows;
 
+  /**
+   * Adds `delta` to the organization's and the namespace's holdings and returns them after. The
+   * rows are locked organization first, then namespace, by every write: concurrent writes of one
+   * organization queue on its row instead of deadlocking.
+   */
+  const moveHoldings = async (client: PostgresPoolClient, m: Pick<MemoryRecord, 'organizationId' | 'namespaceId'>, delta: Holdings) => {
+    const { rows } = await client.query(
+      `INSERT INTO ${schema}.holdings AS h (scope, scope_id, memories, bytes) VALUES ('organization', $1, $3, $4), ('namespace', $2, $3, $4)
+       ON CONFLICT (scope, scope_id) DO UPDATE SET memories = h.memories + excluded.memories, bytes = h.bytes + excluded.bytes
+       RETURNING scope, memories, bytes`,
+      [m.organizationId, m.namespaceId, delta.memories, delta.bytes],
+    );
+    const of = (scope: HoldingScope): Holdings => {
+      const row = rows.find((r) => r.scope === scope)!;
+      return { memories: Number(row.memories), bytes: Number(row.bytes) };
+    };
+    return { organization: of('organization'), namespace: of('namespace') };
+  };
+
   return {
-    async insert(memories) {
-      if (memories.length === 0) return;
+    async insert(memories, limits) {
+      const first = oneNamespaceOf(memories);
+      if (!first) return { outcome: 'inserted' };
+      const delta = holdingsDelta(memories);
       const rows = memories.map(memoryValues);
-      await query(
-        `INSERT INTO ${schema}.memories (${columns}) SELECT * FROM unnest(${MEMORY_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`,
-        MEMORY_COLUMNS.map((_, col) => rows.map((row) => row[col])),
-      );
+      return withTransaction(pool, async (client) => {
+        const refusal = findHoldingRefusal(await moveHoldings(client, first, NO_HOLDINGS), delta, limits);
+        if (refusal) return { outcome: 'refused', refusal } as const;
+        await client.query(
+          `INSERT INTO ${schema}.memories (${columns}) SELECT * FROM unnest(${MEMORY_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`,
+          MEMORY_COLUMNS.map((_, col) => rows.map((row) => row[col])),
+        );
+        await moveHoldings(client, first, delta);
+        return { outcome: 'inserted' } as const;
+      });
     },
     async get(namespaceId, id) {
       const [row] = await query(`SELECT ${columns} FROM ${schema}.memories WHERE namespace_id = $1 AND id = $2`, [namespaceId, id]);
       return row ? toMemory(row) : null;
     },
-    async update(namespaceId, id, patch) {
+    async update(namespaceId, id, patch, limits) {
       return withTransaction(pool, async (client) => {
         const row = (await client.query(`SELECT ${columns} FROM ${schema}.memories WHERE namespace_id = $1 AND id = $2 FOR UPDATE`, [namespaceId, id])).rows[0];
-        if (!row) return null;
+        if (!row) return { outcome: 'not_found' } as const;
         const before = toMemory(row);
         const after = applyMemoryPatch(before, patch);
+        const delta = { memories: 0, bytes: after.bytes - before.bytes };
+        const refusal = findHoldingRefusal(await moveHoldings(client, before, NO_HOLDINGS), delta, limits);
+        if (refusal) return { outcome: 'refused', refusal } as const;
         const assignments = MEMORY_COLUMNS.map((column, i) => `${column} = $${i + 1}`).slice(2);
         await client.query(`UPDATE ${schema}.memories SET ${assignments.join(', ')} WHERE namespace_id = $1 AND id = $2`, memoryValues(after));
-        return { before, after };
+        await moveHoldings(client, before, delta);
+        return { outcome: 'updated', before, after } as const;
       });
     },
     async delete(namespaceId, id) {
-      const [row] = await query(`DELETE FROM ${schema}.memories WHERE namespace_id = $1 AND id = $2 RETURNING ${columns}`, [namespaceId, id]);
-      return row ? toMemory(row) : null;
+      return withTransaction(pool, async (client) => {
+        const row = (await client.query(`DELETE FROM ${schema}.memories WHERE namespace_id = $1 AND id = $2 RETURNING ${columns}`, [namespaceId, id])).rows[0];
+        if (!row) return null;
+        const gone = toMemory(row);
+        await moveHoldings(client, gone, { memories: -1, bytes: -gone.bytes });
+        return gone;
+      });
     },
     async deleteAll(namespaceId, { externalUserId }) {
-      const [row] = await query(
-        `WITH gone AS (DELETE FROM ${schema}.memories WHERE namespace_id = $1 AND ($2::text IS NULL OR external_user_id = $2) RETURNING bytes)
-         SELECT count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM gone`,
-        [namespaceId, externalUserId ?? null],
-      );
-      return { count: Number(row!.count), bytes: Number(row!.bytes) };
+      return withTransaction(pool, async (client) => {
+        const { rows } = await client.query(
+          `WITH gone AS (DELETE FROM ${schema}.memories WHERE namespace_id = $1 AND ($2::text IS NULL OR external_user_id = $2) RETURNING organization_id, bytes)
+           SELECT organization_id, count(*) AS memories, sum(bytes) AS bytes FROM gone GROUP BY organization_id`,
+          [namespaceId, externalUserId ?? null],
+        );
+        let gone: Holdings = NO_HOLDINGS;
+        for (const row of rows) {
+          const removed = { memories: Number(row.memories), bytes: Number(row.bytes) };
+          await moveHoldings(client, { organizationId: String(row.organization_id), namespaceId }, negateHoldings(removed));
+          gone = addHoldings(gone, removed);
+        }
+        return gone;
+      });
+    },
+    async holdings(scope, id) {
+      const [row] = await query(`SELECT memories, bytes FROM ${schema}.holdings WHERE scope = $1 AND scope_id = $2`, [scope, id]);
+      return row ? { memories: Number(row.memories), bytes: Number(row.bytes) } : NO_HOLDINGS;
     },
     async search(namespaceId, { text, limit, externalUserId }) {
       const terms = searchTerms(text);

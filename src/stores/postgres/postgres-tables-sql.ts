@@ -225,3 +225,23 @@ CREATE TABLE ${s}.feedback (
   PRIMARY KEY (organization_id, id)
 );
 `;
+
+/**
+ * Holdings (src/core/holdings.ts) move with the memory writes instead of the ledger. A memory now
+ * takes the bytes of its content, metadata and extra fields; existing memories are measured again
+ * from their JSON as PostgreSQL prints it (a little longer than JSON.stringify, never shorter), and
+ * every later change moves holdings by the difference of the stored column, so they stay exact.
+ */
+export const HOLDINGS_TABLE = (s: string) => `
+UPDATE ${s}.memories SET bytes = octet_length(content) + coalesce(octet_length(metadata::text), 0)
+  + CASE WHEN extra = '{}'::jsonb THEN 0 ELSE octet_length(extra::text) END;
+CREATE TABLE ${s}.holdings (
+  scope text NOT NULL,
+  scope_id text NOT NULL,
+  memories bigint NOT NULL,
+  bytes bigint NOT NULL,
+  PRIMARY KEY (scope, scope_id)
+);
+INSERT INTO ${s}.holdings SELECT 'organization', organization_id, count(*), sum(bytes) FROM ${s}.memories GROUP BY organization_id;
+INSERT INTO ${s}.holdings SELECT 'namespace', namespace_id, count(*), sum(bytes) FROM ${s}.memories GROUP BY namespace_id;
+`;

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { FeedbackRepository, MemoryRepository } from '../contract/index.js';
+import { findHoldingRefusal, type HoldingLimits, type Holdings, type HoldingScope } from '../../core/holdings.js';
+import type { FeedbackRepository, MemoryRecord, MemoryRepository } from '../contract/index.js';
+import { holdingsDelta, oneNamespaceOf } from '../shared/holdings-delta.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
 import { searchTerms } from '../shared/search-terms.js';
 import { guarded } from './sqlite-errors.js';
@@ -13,6 +15,21 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const get = db.prepare('SELECT * FROM memories WHERE namespace_id = ? AND id = ?');
   const remove = db.prepare('DELETE FROM memories WHERE namespace_id = ? AND id = ?');
+  const readHolding = db.prepare('SELECT memories, bytes FROM holdings WHERE scope = ? AND scope_id = ?');
+  const moveHolding = db.prepare(`
+    INSERT INTO holdings (scope, scope_id, memories, bytes) VALUES (?, ?, ?, ?)
+    ON CONFLICT (scope, scope_id) DO UPDATE SET memories = memories + excluded.memories, bytes = bytes + excluded.bytes`);
+  const holdingOf = (scope: HoldingScope, id: string): Holdings => {
+    const row = readHolding.get(scope, id) as Row | undefined;
+    return row ? { memories: Number(row.memories), bytes: Number(row.bytes) } : { memories: 0, bytes: 0 };
+  };
+  const refusalFor = (m: MemoryRecord, delta: Holdings, limits: HoldingLimits) =>
+    findHoldingRefusal({ organization: holdingOf('organization', m.organizationId), namespace: holdingOf('namespace', m.namespaceId) }, delta, limits);
+  // Called inside the write's transaction, so that holdings and memories commit or vanish together.
+  const move = (m: Pick<MemoryRecord, 'organizationId' | 'namespaceId'>, delta: Holdings) => {
+    moveHolding.run('organization', m.organizationId, delta.memories, delta.bytes);
+    moveHolding.run('namespace', m.namespaceId, delta.memories, delta.bytes);
+  };
   const search = (userFilter: string) =>
     db.prepare(`
       SELECT m.*, bm25(memories_fts) AS rank FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
@@ -21,27 +38,39 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
   const searchAll = search('');
   const searchOneUser = search('AND m.external_user_id = ?');
   return {
-    async insert(memories) {
-      guarded(() =>
-        db.transaction(() => {
-          for (const m of memories) {
-            insert.run(m.id, m.organizationId, m.namespaceId, m.content, m.type, json(m.metadata), m.externalUserId, m.userId, JSON.stringify(m.extra), m.bytes, m.createdAt, m.updatedAt);
-          }
-        })(),
+    async insert(memories, limits) {
+      const first = oneNamespaceOf(memories);
+      if (!first) return { outcome: 'inserted' };
+      const delta = holdingsDelta(memories);
+      return guarded(() =>
+        db
+          .transaction(() => {
+            const refusal = refusalFor(first, delta, limits);
+            if (refusal) return { outcome: 'refused', refusal } as const;
+            for (const m of memories) {
+              insert.run(m.id, m.organizationId, m.namespaceId, m.content, m.type, json(m.metadata), m.externalUserId, m.userId, JSON.stringify(m.extra), m.bytes, m.createdAt, m.updatedAt);
+            }
+            move(first, delta);
+            return { outcome: 'inserted' } as const;
+          })
+          .immediate(),
       );
     },
     async get(namespaceId, id) {
       const row = guarded(() => get.get(namespaceId, id) as Row | undefined);
       return row ? toMemory(row) : null;
     },
-    async update(namespaceId, id, patch) {
+    async update(namespaceId, id, patch, limits) {
       return guarded(() =>
         db
           .transaction(() => {
             const row = get.get(namespaceId, id) as Row | undefined;
-            if (!row) return null;
+            if (!row) return { outcome: 'not_found' } as const;
             const before = toMemory(row);
             const after = applyMemoryPatch(before, patch);
+            const delta = { memories: 0, bytes: after.bytes - before.bytes };
+            const refusal = refusalFor(before, delta, limits);
+            if (refusal) return { outcome: 'refused', refusal } as const;
             db.prepare('UPDATE memories SET content = ?, type = ?, metadata = ?, extra = ?, bytes = ?, updated_at = ? WHERE namespace_id = ? AND id = ?').run(
               after.content,
               after.type,
@@ -52,7 +81,8 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
               namespaceId,
               id,
             );
-            return { before, after };
+            move(before, delta);
+            return { outcome: 'updated', before, after } as const;
           })
           .immediate(),
       );
@@ -64,7 +94,9 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
             const row = get.get(namespaceId, id) as Row | undefined;
             if (!row) return null;
             remove.run(namespaceId, id);
-            return toMemory(row);
+            const gone = toMemory(row);
+            move(gone, { memories: -1, bytes: -gone.bytes });
+            return gone;
           })
           .immediate(),
       );
@@ -75,12 +107,23 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
           .transaction(() => {
             const where = externalUserId === undefined ? 'namespace_id = ?' : 'namespace_id = ? AND external_user_id = ?';
             const args = externalUserId === undefined ? [namespaceId] : [namespaceId, externalUserId];
-            const totals = db.prepare(`SELECT count(*) AS count, coalesce(sum(bytes), 0) AS bytes FROM memories WHERE ${where}`).get(...args) as Row;
+            const totals = db
+              .prepare(`SELECT organization_id, count(*) AS memories, coalesce(sum(bytes), 0) AS bytes FROM memories WHERE ${where} GROUP BY organization_id`)
+              .all(...args) as Row[];
             db.prepare(`DELETE FROM memories WHERE ${where}`).run(...args);
-            return { count: Number(totals.count), bytes: Number(totals.bytes) };
+            let gone = { memories: 0, bytes: 0 };
+            for (const t of totals) {
+              const removed = { memories: Number(t.memories), bytes: Number(t.bytes) };
+              move({ organizationId: String(t.organization_id), namespaceId }, { memories: -removed.memories, bytes: -removed.bytes });
+              gone = { memories: gone.memories + removed.memories, bytes: gone.bytes + removed.bytes };
+            }
+            return gone;
           })
           .immediate(),
       );
+    },
+    async holdings(scope, id) {
+      return guarded(() => holdingOf(scope, id));
     },
     async search(namespaceId, { text, limit, externalUserId }) {
       const terms = searchTerms(text);

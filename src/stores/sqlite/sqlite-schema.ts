@@ -217,6 +217,22 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Holdings (src/core/holdings.ts) move with the memory writes, no longer in the ledger. A memory
+  // takes the bytes of its content, metadata and extra fields, as storedBytes() counts them: the
+  // JSON kept here is the one it measures, so existing memories are measured again exactly.
+  `
+  UPDATE memories SET bytes = length(CAST(content AS BLOB)) + coalesce(length(CAST(metadata AS BLOB)), 0)
+    + CASE WHEN extra = '{}' THEN 0 ELSE length(CAST(extra AS BLOB)) END;
+  CREATE TABLE holdings (
+    scope TEXT NOT NULL,
+    scope_id TEXT NOT NULL,
+    memories INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    PRIMARY KEY (scope, scope_id)
+  ) WITHOUT ROWID;
+  INSERT INTO holdings SELECT 'organization', organization_id, count(*), sum(bytes) FROM memories GROUP BY organization_id;
+  INSERT INTO holdings SELECT 'namespace', namespace_id, count(*), sum(bytes) FROM memories GROUP BY namespace_id;
+  `,
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

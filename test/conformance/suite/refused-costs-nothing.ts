@@ -36,15 +36,15 @@ export function refusedCostsNothingSuite(h: StoreHarness): void {
       expect(await counter(w, 'organization', context.organization.id)).toBe(8);
     });
 
-    it('refusals are kept by reason: quota, rate, resources, and subscriptions refused before the counters', async () => {
+    it('refusals are kept by reason: quota, rate, a holding the handler found full, and subscriptions refused before the counters', async () => {
       const w = world();
-      const { context } = await w.tenant({ organization: { rateLimits: { max_mini_interactions_per_month: 4, rate_limit_per_minute: 3, max_active_memories: 1 } } });
+      const { context } = await w.tenant({ organization: { rateLimits: { max_mini_interactions_per_month: 4, rate_limit_per_minute: 3 } } });
       const day = dayOf(w.clock.now());
-      await w.meter.charge(context, 'add_memory_v1', { resources: { activeMemories: 1, storageBytes: 1 } });
+      // The memory store refused the write this charge was for: given back, and counted as refused.
+      await w.meter.refund(await w.meter.charge(context, 'add_memory_v1'), 'active_memories:organization');
       await w.meter.charge(context, 'add_memory_v1');
-      await w.meter.charge(context, 'submit_feedback_v1', { resources: { activeMemories: 1, storageBytes: 1 } });
-      // Refused calls do not use up the window: these are its 2nd and 3rd calls, then one too many.
-      await w.meter.charge(context, 'submit_feedback_v1');
+      await w.meter.charge(context, 'add_memory_v1');
+      // Refused calls do not use up the window, refunded ones do: this is its 3rd call, then one too many.
       await w.meter.charge(context, 'submit_feedback_v1');
       await w.meter.charge(context, 'submit_feedback_v1');
       const pastDue = await w.tenant({ organization: { subscription: { status: 'past_due' } } });
@@ -52,10 +52,11 @@ export function refusedCostsNothingSuite(h: StoreHarness): void {
       const reasons = async (organizationId: string) =>
         Object.fromEntries((await w.store.log.refusals({ organizationId, fromDay: day, toDay: day })).map((r) => [`${r.operation} ${r.reason}`, r.count]));
       expect(await reasons(context.organization.id)).toEqual({
+        'add_memory_v1 active_memories:organization': 1,
         'add_memory_v1 quota:organization': 1,
-        'submit_feedback_v1 active_memories:organization': 1,
         'submit_feedback_v1 rate': 1,
       });
+      expect(await counter(w, 'organization', context.organization.id)).toBe(4);
       expect(await reasons(pastDue.context.organization.id)).toEqual({ 'search_v1 subscription:past_due': 1 });
       const [rollup] = await w.store.log.rollups({ organizationId: pastDue.context.organization.id, fromDay: day, toDay: day });
       expect(rollup).toMatchObject({ operation: 'search_v1', count: 0, calls: 0, refused: 1 });

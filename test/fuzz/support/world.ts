@@ -13,7 +13,7 @@ import { DEFAULT_METERING } from '../../../src/core/config.js';
 import { periodOf } from '../../../src/core/periods.js';
 import { buildApp } from '../../../src/http/app.js';
 import { createMeter } from '../../../src/metering/index.js';
-import { LIFETIME, type Metric, type Store } from '../../../src/stores/contract/index.js';
+import type { Metric, Store } from '../../../src/stores/contract/index.js';
 import { createSqliteStore } from '../../../src/stores/sqlite/index.js';
 import { createAdminKeys, createTenancy } from '../../../src/tenancy/index.js';
 import { manualClock, type ManualClock } from '../../support/clock.js';
@@ -43,14 +43,14 @@ export interface FuzzWorld {
 }
 
 export interface Snapshot {
-  /** Quota counters of the organization scope: mini, premium (this period), active memories, storage bytes. */
+  /** Quota counters of the organization scope (mini, premium, this period), then its holdings (memories, bytes). */
   readonly counters: readonly number[];
   /** Sums over its Interaction records. */
   readonly count: number;
   readonly calls: number;
 }
 
-const METRICS: readonly Metric[] = ['mini', 'premium', 'active_memories', 'storage_bytes'];
+const METRICS: readonly Metric[] = ['mini', 'premium'];
 
 export async function startFuzzWorld(options: { store?: (clock: ManualClock) => Promise<Store>; cleanup?: () => Promise<void> } = {}): Promise<FuzzWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-fuzz-'));
@@ -100,9 +100,9 @@ export async function startFuzzWorld(options: { store?: (clock: ManualClock) => 
     victims: { orgId: victimOrg.id, nsIds, keyIds, keys },
     async snapshot(orgId) {
       const period = periodOf(clock.now()).key;
-      const counters = await store.ledger.readCounters(
-        METRICS.map((metric) => ({ scope: 'organization' as const, scopeId: orgId, organizationId: orgId, metric, period: metric === 'mini' || metric === 'premium' ? period : LIFETIME })),
-      );
+      const counters = await store.ledger.readCounters(METRICS.map((metric) => ({ scope: 'organization' as const, scopeId: orgId, organizationId: orgId, metric, period })));
+      const held = await store.memories.holdings('organization', orgId);
+      counters.push(held.memories, held.bytes);
       const records = await store.log.interactions({ organizationId: orgId });
       return { counters, count: records.reduce((s, r) => s + r.count, 0), calls: records.reduce((s, r) => s + r.calls, 0) };
     },

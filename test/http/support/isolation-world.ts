@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Permission } from '../../../src/core/tenants.js';
-import { LIFETIME, type CounterRef } from '../../../src/stores/contract/index.js';
+import type { CounterRef } from '../../../src/stores/contract/index.js';
 import type { TestServer } from './server.js';
 
 /** Every memory and feedback text of the world carries it, so one search lists a namespace's memories. */
@@ -263,9 +263,9 @@ async function snapshotOf(s: TestServer, org: OrgFixture) {
   const scopes: [CounterRef['scope'], string][] = [['organization', org.id], ...namespaces.map((n) => ['namespace', n.id] as [CounterRef['scope'], string]), ...org.keyIds.map((id) => ['api_key', id] as [CounterRef['scope'], string])];
   for (const [scope, scopeId] of scopes) {
     for (const metric of ['mini', 'premium'] as const) refs.push({ scope, scopeId, metric, period: PERIOD, organizationId: org.id });
-    for (const metric of ['active_memories', 'storage_bytes'] as const) refs.push({ scope, scopeId, metric, period: LIFETIME, organizationId: org.id });
   }
   const counters = await s.store.ledger.readCounters(refs);
+  const holdings = [await s.store.memories.holdings('organization', org.id), ...(await Promise.all(namespaces.map((n) => s.store.memories.holdings('namespace', n.id))))];
   const events = await s.store.log.events({ organizationId: org.id, fromMs: 0, toMs: Date.parse('2100-01-01'), limit: 100_000 });
   return {
     organization: await get(`/admin/organizations/${org.id}`),
@@ -275,6 +275,7 @@ async function snapshotOf(s: TestServer, org: OrgFixture) {
     memories,
     feedback,
     counters: Object.fromEntries(refs.map((r, i) => [`${r.scope}:${r.scopeId}:${r.metric}:${r.period}`, counters[i]])),
+    holdings,
     events: events.length,
   };
 }

@@ -5,13 +5,13 @@
  * the limits are spent. Every answer is kept. Then, for every scope: the costs of its 2xx answers ≤
  * its counter ≤ those costs plus the costs of the calls the kill left without an answer (they may or
  * may not have been applied), the counter is within its limit, and the usage reports, Interaction
- * records and usage events equal the counter. A second run kills a server during adds: the active
- * memories and storage counters must still equal the memories stored. Shared by the SQLite and the
+ * records and usage events equal the counter. A second run kills a server during adds: the holdings
+ * (active memories, storage) must still equal the memories stored. Shared by the SQLite and the
  * PostgreSQL runs.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Store } from '../../../src/stores/contract/index.js';
-import { describeFigures, expectStandingCountersMatchMemories, expectUsageAccountedFor, type UsageReportJson } from './kill-9-checks.js';
+import { describeFigures, expectHoldingsMatchMemories, expectUsageAccountedFor, type UsageReportJson } from './kill-9-checks.js';
 import { createLoad, type PlannedCall, type ServerSlot } from './kill-9-load.js';
 import { startServerProcess } from './servers.js';
 
@@ -188,12 +188,11 @@ export function kill9Scenario(o: Kill9Options): void {
     }
   }, 60_000);
 
-  // Open defect (hardening issue 11, "storage ... atomic with the write"): an add's active-memory
-  // and storage counters commit with its charge, before the memory is inserted, so a kill between
-  // the two leaves them above what is stored (seen: 128 counted, 112 stored). The fix is for the
-  // memory store to keep those counters in the transaction that writes the memory; until then this
-  // case is skipped with this reason rather than left to fail at random (2 of 4 runs on SQLite).
-  it.skip('SIGKILL during adds, then restart: the active memories and storage counters equal the memories stored, up to the limit (skipped: open defect of issue 11, see above)', async () => {
+  // Issue 11's defect: an add's active-memory and storage counters committed with its charge, before
+  // the memory was inserted, so a kill between the two left them above what is stored (seen: 128
+  // counted, 112 stored; 2 of 4 runs on SQLite). The memory store now moves holdings in the
+  // transaction that writes the memory.
+  it('SIGKILL during adds, then restart: the holdings equal the memories stored, up to the limit', async () => {
     const started = performance.now();
     const org = await admin('/organizations', {
       name: 'kill -9 adds',
@@ -218,9 +217,9 @@ export function kill9Scenario(o: Kill9Options): void {
     const restartMs = await restartFirst();
     const store = await o.openStore();
     try {
-      const check = (stage: string) => expectStandingCountersMatchMemories({ stage, store, organizationId: org.id, namespaceId: ns.id, calls: load.calls });
+      const check = (stage: string) => expectHoldingsMatchMemories({ stage, store, organizationId: org.id, namespaceId: ns.id, calls: load.calls });
       const summary = (f: Awaited<ReturnType<typeof check>>) =>
-        `${f.added} 2xx adds, ${f.unanswered} unanswered, ${f.stored} memories stored (${f.storedBytes} bytes), counters: organization ${f.counted.organization.join('/')}, namespace ${f.counted.namespace.join('/')}`;
+        `${f.added} 2xx adds, ${f.unanswered} unanswered, ${f.stored} memories stored (${f.storedBytes} bytes), holdings: organization ${f.counted.organization.join('/')}, namespace ${f.counted.namespace.join('/')}`;
       const atRestart = await check('after the restart');
       console.log(`kill -9 during adds on ${o.label}: killed with ${killed!.inFlight} adds in flight, restarted in ${(restartMs / 1000).toFixed(1)} s; ${summary(atRestart)}`);
 
