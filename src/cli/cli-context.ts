@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from './load-config.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { jsonForTerminal } from './terminal-text.js';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -24,7 +25,7 @@ export async function withRuntime<T>(command: Command, io: CliIo, work: (runtime
 }
 
 export function printJsonOr(io: CliIo, json: boolean | undefined, value: unknown, text: () => string): void {
-  io.out(json ? JSON.stringify(value, null, 2) : text());
+  io.out(json ? jsonForTerminal(value) : text());
 }
 
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -1,5 +1,6 @@
 import { toExtendedJson, toParseMongoDocument } from '../stores/parse/parse-mapper.js';
 import type { InteractionRecord } from '../stores/contract/index.js';
+import { jsonForTerminal } from './terminal-text.js';
 
 export type ExportRow = Record<string, string | number | boolean | null>;
 
@@ -26,7 +27,7 @@ export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = {
       return {
         write(rows) {
           for (const row of rows) {
-            out(`${first ? '\n' : ',\n'}  ${JSON.stringify(row)}`);
+            out(`${first ? '\n' : ',\n'}  ${jsonForTerminal(row, 0)}`);
             first = false;
           }
         },

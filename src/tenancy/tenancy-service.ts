@@ -1,5 +1,6 @@
 import { TollgateError } from '../core/errors.js';
 import { limitsRaisedAbove, organizationCeilings } from '../core/limit-narrowing.js';
+import { nameProblem } from '../core/names.js';
 import { parseLimitOverrides, type LimitOverrides, type Plans } from '../core/plans.js';
 import type { Clock } from '../core/ports.js';
 import {
@@ -77,6 +78,11 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
   const invalid = (problems: string[]) =>
     new TollgateError('VALIDATION_FAILED', { message: problems.join('; '), details: { problems } });
 
+  const checkName = (name: string, problems: string[]) => {
+    const problem = nameProblem(name);
+    if (problem) problems.push(`name: ${problem}`);
+  };
+
   const checkTier = (tier: string, problems: string[]) => {
     if (!plans.tiers.has(tier)) problems.push(`plan_tier: unknown tier "${tier}" (known: ${[...plans.tiers.keys()].join(', ')})`);
   };
@@ -116,7 +122,7 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
 
   const issue = async (org: Organization, namespace: Namespace | null, input: ApiKeyInput, parent: ApiKey | null = null): Promise<IssuedApiKey> => {
     const problems: string[] = [];
-    if (!input.name || input.name.length > 200) problems.push('name: required, at most 200 characters');
+    checkName(input.name, problems);
     const permissions = (input.permissions ?? parent?.permissions ?? PERMISSIONS) as readonly string[];
     for (const p of permissions) if (!(PERMISSIONS as readonly string[]).includes(p)) problems.push(`permissions: unknown permission "${p}" (known: ${PERMISSIONS.join(', ')})`);
     if (permissions.length === 0) problems.push('permissions: a key needs at least one permission');
@@ -146,7 +152,7 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
   return {
     async createOrganization(input: OrganizationInput): Promise<Organization> {
       const problems: string[] = [];
-      if (!input.name || input.name.length > 200) problems.push('name: required, at most 200 characters');
+      checkName(input.name, problems);
       const tier = input.planTier ?? 'developer';
       checkTier(tier, problems);
       checkSubscription(input.subscription, problems);
@@ -180,7 +186,7 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
 
     async updateOrganization(id: string, update: OrganizationUpdate): Promise<Organization> {
       const problems: string[] = [];
-      if (update.name !== undefined && (!update.name || update.name.length > 200)) problems.push('name: at most 200 characters, not empty');
+      if (update.name !== undefined) checkName(update.name, problems);
       if (update.planTier !== undefined) checkTier(update.planTier, problems);
       checkSubscription(update.subscription, problems);
       const rateLimits = overrides(update.rateLimits, 'rate_limits', problems);
@@ -199,7 +205,7 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
 
     async createNamespace(organizationId: string, input: NamespaceInput): Promise<Namespace> {
       const problems: string[] = [];
-      if (!input.name || input.name.length > 200) problems.push('name: required, at most 200 characters');
+      checkName(input.name, problems);
       const environmentType = checkEnvironment(input.environmentType, problems);
       const rateLimits = overrides(input.rateLimits, 'rate_limits', problems) ?? {};
       if (problems.length) throw invalid(problems);
@@ -220,7 +226,7 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
 
     async updateNamespace(id: string, input: Partial<NamespaceInput>): Promise<Namespace> {
       const problems: string[] = [];
-      if (input.name !== undefined && (!input.name || input.name.length > 200)) problems.push('name: at most 200 characters, not empty');
+      if (input.name !== undefined) checkName(input.name, problems);
       const environmentType = checkEnvironment(input.environmentType, problems);
       const rateLimits = overrides(input.rateLimits, 'rate_limits', problems);
       if (problems.length) throw invalid(problems);

@@ -64,4 +64,48 @@ describe('tollgate CLI on a SQLite file', () => {
     const missing = await tollgate('org', 'show', 'org_missing');
     expect(missing.stderr).toMatch(/NOT_FOUND/);
   });
+
+  it('refuses control characters in names, and prints names already stored with them escaped, in tables and JSON', async () => {
+    const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    const clear = '\u001b[2J\u001b[H';
+    const link = '\u001b]8;;http://evil.example\u0007docs\u001b]8;;\u0007';
+    const runtime = await openRuntime(loadConfig({ env }));
+    const org = await runtime.tenancy.createOrganization({ name: 'Initrode', planTier: 'starter' });
+    const ns = await runtime.tenancy.createNamespace(org.id, { name: 'production' });
+    const issued = await runtime.tenancy.issueOrganizationKey(org.id, { name: 'ok' });
+    await runtime.close();
+
+    for (const args of [['org', 'create', '--name', `x${clear}`], ['namespace', 'create', '--org', org.id, '--name', 'a\u009bb'], ['key', 'create', '--org', org.id, '--name', 'gpj.\u202eexe']]) {
+      const refused = await tollgate(...args);
+      expect([refused.code, refused.stderr], args.join(' ')).toEqual([1, expect.stringMatching(/VALIDATION_FAILED: name: must not hold control characters/)]);
+    }
+
+    // Names written before they were refused, straight into the store.
+    const stored = await openRuntime(loadConfig({ env }));
+    await stored.store.directory.updateOrganization(org.id, { name: `Initrode${clear}` });
+    await stored.store.directory.updateNamespace(ns.id, { name: `${link}\u202e\u009b31m\u007f\ttab\nline` });
+    await stored.store.directory.createApiKey({ ...issued.apiKey, id: `${issued.apiKey.id}x`, prefix: `${issued.apiKey.prefix}x`, name: 'key\u001b[1A\u001b[2Kfake line' });
+    await stored.close();
+
+    const runs = [
+      await tollgate('namespace', 'list', '--org', org.id),
+      await tollgate('org', 'list'),
+      await tollgate('org', 'show', org.id),
+      await tollgate('key', 'list', '--org', org.id),
+      await tollgate('usage', '--org', org.id),
+      await tollgate('namespace', 'list', '--org', org.id, '--json'),
+    ];
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).not.toMatch(UNSAFE);
+    }
+    const [namespaces, orgs, shown, keys, usage, json] = runs.map((run) => run.stdout);
+    expect(namespaces).toContain('\\x1b]8;;http://evil.example\\x07docs\\x1b]8;;\\x07\\u202e\\x9b31m\\x7f\\x09tab\\x0aline');
+    // One line per row still.
+    expect(namespaces!.trim().split('\n')).toHaveLength(3);
+    for (const text of [orgs, shown, usage]) expect(text).toContain('Initrode\\x1b[2J\\x1b[H');
+    expect(keys).toContain('key\\x1b[1A\\x1b[2Kfake line');
+    // JSON stays the same value, only escaped.
+    expect(JSON.parse(json!)[0].name).toBe(`${link}\u202e\u009b31m\u007f\ttab\nline`);
+  });
 });

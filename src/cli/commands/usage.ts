@@ -4,6 +4,7 @@ import { resolveLimits } from '../../core/limit-resolution.js';
 import { parseMonth, periodOf, periodStartingIn } from '../../core/periods.js';
 import { NO_CAP } from '../../core/tenants.js';
 import { formatTable } from '../table.js';
+import { escapeForTerminal } from '../terminal-text.js';
 import { printJsonOr, withRuntime, type CliIo } from '../cli-context.js';
 
 export function registerUsageCommand(program: Command, io: CliIo): void {
@@ -32,7 +33,7 @@ export function registerUsageCommand(program: Command, io: CliIo): void {
         const groups = summary.groups[options.by as UsageDimension];
         printJsonOr(io, options.json, summary, () =>
           [
-            `${org.name} (${org.id}) — period ${period.key}: ${new Date(period.startMs).toISOString()} to ${new Date(period.endMs).toISOString()}`,
+            `${escapeForTerminal(org.name)} (${org.id}) — period ${period.key}: ${new Date(period.startMs).toISOString()} to ${new Date(period.endMs).toISOString()}`,
             `plan ${org.subscription.tier}, ${org.subscription.status}${limits.ok ? '' : ` (${limits.error.message})`}`,
             `mini: ${summary.totals.mini.count.toLocaleString('en-US')} of ${limitOf('mini')?.toLocaleString('en-US') ?? 'unlimited'}` +
               `   premium: ${summary.totals.premium.count.toLocaleString('en-US')} of ${limitOf('premium')?.toLocaleString('en-US') ?? 'unlimited'}` +

@@ -1,7 +1,7 @@
 /** Request schemas of the operator's API (/admin), every field bounded. */
 import { Type } from 'typebox';
 import { SUBSCRIPTION_STATUSES } from '../../core/tenants.js';
-import { COUNT_MAX, Environment, ID_MAX, Id, Offset, PageSize, Permissions, RateLimits } from './common-schemas.js';
+import { COUNT_MAX, Environment, ID_MAX, Id, Name, Offset, PageSize, Permissions, RateLimits } from './common-schemas.js';
 import { NullableInteger, NullableString } from './nullable.js';
 
 export const IdParams = Type.Object({ id: Id });
@@ -23,7 +23,7 @@ const Subscription = Type.Object(
 
 export const KeyBody = Type.Object(
   {
-    name: Text,
+    name: Name,
     permissions: Type.Optional(Permissions),
     monthly_cap: Type.Optional(Type.Union([Type.Object({ mini: Type.Optional(Cap), premium: Type.Optional(Cap) }, { additionalProperties: false }), Cap])),
     expires_at: Type.Optional(DateTime),
@@ -34,22 +34,22 @@ export const KeyBody = Type.Object(
 export const PageQuery = Type.Object({ limit: Type.Optional(PageSize), offset: Type.Optional(Offset) });
 
 export const CreateOrganizationBody = Type.Object(
-  { name: Text, plan_tier: Type.Optional(Text), subscription: Type.Optional(Subscription), rate_limits: Type.Optional(RateLimits), company_id: Type.Optional(NullableText) },
+  { name: Name, plan_tier: Type.Optional(Text), subscription: Type.Optional(Subscription), rate_limits: Type.Optional(RateLimits), company_id: Type.Optional(NullableText) },
   { additionalProperties: false },
 );
 
 export const UpdateOrganizationBody = Type.Object(
-  { name: Type.Optional(Text), plan_tier: Type.Optional(Text), subscription: Type.Optional(Subscription), rate_limits: Type.Optional(RateLimits) },
+  { name: Type.Optional(Name), plan_tier: Type.Optional(Text), subscription: Type.Optional(Subscription), rate_limits: Type.Optional(RateLimits) },
   { additionalProperties: false },
 );
 
 export const CreateNamespaceBody = Type.Object(
-  { name: Text, environment_type: Type.Optional(Environment), rate_limits: Type.Optional(RateLimits), is_active: Type.Optional(Type.Boolean()) },
+  { name: Name, environment_type: Type.Optional(Environment), rate_limits: Type.Optional(RateLimits), is_active: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
 );
 
 export const UpdateNamespaceBody = Type.Object(
-  { name: Type.Optional(Text), environment_type: Type.Optional(Environment), rate_limits: Type.Optional(RateLimits), is_active: Type.Optional(Type.Boolean()) },
+  { name: Type.Optional(Name), environment_type: Type.Optional(Environment), rate_limits: Type.Optional(RateLimits), is_active: Type.Optional(Type.Boolean()) },
   { additionalProperties: false },
 );
 

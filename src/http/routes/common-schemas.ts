@@ -5,6 +5,7 @@
  * length).
  */
 import { Type, type TSchema } from 'typebox';
+import { NAME_MAX_LENGTH, NAME_PATTERN } from '../../core/names.js';
 import { JSON_BOUNDS } from '../json-bounds.js';
 
 /** Ids of organizations, namespaces, keys, memories, feedback, searches. */
@@ -26,6 +27,8 @@ export const COUNT_MAX = Number.MAX_SAFE_INTEGER;
 export const Id = Type.String({ minLength: 1, maxLength: ID_MAX });
 export const ShortText = Type.String({ maxLength: SHORT_TEXT_MAX });
 export const LongText = Type.String({ maxLength: LONG_TEXT_MAX });
+/** The name of an organization, namespace or API key: no control or bidirectional characters (src/core/names.ts). */
+export const Name = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN });
 
 export const OrNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const List = <T extends TSchema>(items: T) => Type.Array(items, { maxItems: ITEMS_MAX });

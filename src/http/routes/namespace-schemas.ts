@@ -1,8 +1,7 @@
 /** Request schemas of /v1/namespace (Papr v1), every field bounded. */
 import { Type } from 'typebox';
-import { Environment, Id, Offset, OpenObject, PageSize, Permissions, RateLimits } from './common-schemas.js';
+import { Environment, Id, Name, Offset, OpenObject, PageSize, Permissions, RateLimits } from './common-schemas.js';
 
-const Name = Type.String({ minLength: 1, maxLength: 200 });
 const NullableRateLimits = Type.Union([RateLimits, Type.Null()]);
 
 export const NamespaceParams = Type.Object({ namespace_id: Id });
