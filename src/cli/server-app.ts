@@ -15,6 +15,7 @@ export async function buildServerApp(runtime: Runtime, options: { logger?: Fasti
     clock: runtime.clock,
     metering: config.metering,
     maxContentBytes: config.memory.maxContentBytes,
+    maxFieldBytes: config.memory.maxFieldBytes,
     http: config.http,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.metered !== undefined ? { metered: options.metered } : {}),

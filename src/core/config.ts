@@ -78,7 +78,7 @@ export interface Config {
   readonly metering: MeteringConfig;
   readonly operations: Readonly<Record<string, OperationOverride>>;
   readonly plans: Plans;
-  readonly memory: { readonly maxContentBytes: number };
+  readonly memory: { readonly maxContentBytes: number; readonly maxFieldBytes: number };
 }
 
 export const DEFAULT_METERING: MeteringConfig = Object.freeze({
@@ -169,7 +169,7 @@ export function parseConfig(input: unknown): Config {
     metering,
     operations: parseOperationOverrides(input.operations, problems),
     plans: plans as Plans,
-    memory: { maxContentBytes: mem.integer('maxContentBytes', 15_000, 1) },
+    memory: { maxContentBytes: mem.integer('maxContentBytes', 15_000, 1), maxFieldBytes: mem.integer('maxFieldBytes', 16_384, 1) },
   };
   if (problems.length > 0) throw configInvalid('config', problems);
   return deepFreeze(config);

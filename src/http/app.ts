@@ -38,6 +38,8 @@ export interface AppDeps {
   readonly clock: Clock;
   readonly metering: Pick<MeteringConfig, 'refundOnServerError' | 'idempotencyTtlMs'>;
   readonly maxContentBytes: number;
+  /** What each other field a memory keeps may take as JSON (metadata, context, …); DEFAULT_MAX_FIELD_BYTES when absent. */
+  readonly maxFieldBytes?: number;
   /**
    * false serves /v1 authenticated but unmetered: no charge, no limits, no records. Only for
    * measuring what metering costs (bench/http-metered.ts); the server always meters.
@@ -64,7 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(createValidatorCompiler());
   const logger: Logger = app.log;
   const metrics = createHttpMetrics();
-  const memory = createMemoryService({ memories: deps.store.memories, feedback: deps.store.feedback, clock: deps.clock, newId, maxContentBytes: deps.maxContentBytes });
+  const memory = createMemoryService({ memories: deps.store.memories, feedback: deps.store.feedback, clock: deps.clock, newId, maxContentBytes: deps.maxContentBytes, ...(deps.maxFieldBytes ? { maxFieldBytes: deps.maxFieldBytes } : {}) });
   const reports = createUsageReports({ log: deps.store.log, directory: deps.store.directory, plans: deps.meter.plans, clock: deps.clock });
 
   await app.register(swagger, { openapi: OPENAPI as Parameters<typeof swagger>[1] extends infer O ? (O extends { openapi?: infer D } ? D : never) : never });

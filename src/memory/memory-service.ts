@@ -39,6 +39,13 @@ export type MemoryService = ReturnType<typeof createMemoryService>;
 
 export const contentBytes = (content: string): number => Buffer.byteLength(content, 'utf8');
 
+/**
+ * The JSON of each other field a memory keeps (metadata, context, graph_generation, …) may take
+ * this much: enough for rich metadata, far from the 4 MB a body may carry, so that no single
+ * free-form field can hold what content is refused.
+ */
+export const DEFAULT_MAX_FIELD_BYTES = 16_384;
+
 /** The memory API's own rules: sizes, ids, and that everything happens inside one namespace. */
 export function createMemoryService(deps: {
   memories: MemoryRepository;
@@ -46,7 +53,9 @@ export function createMemoryService(deps: {
   clock: Clock;
   newId: (kind: 'mem' | 'fb') => string;
   maxContentBytes: number;
+  maxFieldBytes?: number;
 }) {
+  const maxFieldBytes = deps.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES;
   const notFound = (id: string) => new TollgateError('NOT_FOUND', { message: `No memory with id "${id}" in this namespace.`, details: { memory_id: id } });
 
   return {
@@ -62,6 +71,27 @@ export function createMemoryService(deps: {
     },
 
     /** Adds every memory or, when a holding limit refuses, none (429 RESOURCE_LIMIT_EXCEEDED). */
+    /**
+     * Refuses (413, before anything is charged or stored) a memory's content over its limit and any
+     * other field it keeps whose JSON is over maxFieldBytes; `prefix` locates the memory in a batch.
+     */
+    checkMemory(body: Readonly<Record<string, unknown>>, prefix = ''): void {
+      for (const [field, value] of Object.entries(body)) {
+        if (value === undefined || value === null) continue;
+        if (field === 'content') {
+          if (typeof value === 'string') this.checkContent(value, `${prefix}content`);
+          continue;
+        }
+        const bytes = contentBytes(JSON.stringify(value));
+        if (bytes > maxFieldBytes) {
+          throw new TollgateError('CONTENT_TOO_LARGE', {
+            message: `${prefix}${field} is ${bytes} bytes as JSON; a memory keeps at most ${maxFieldBytes} bytes in each field besides its content.`,
+            details: { field: `${prefix}${field}`, bytes, max_bytes: maxFieldBytes },
+          });
+        }
+      }
+    },
+
     async add(scope: MemoryScope, inputs: readonly NewMemory[]): Promise<MemoryRecord[]> {
       const now = deps.clock.now();
       const records = inputs.map((input): MemoryRecord => {

@@ -128,6 +128,19 @@ describe('the metered memory API', () => {
     expect(big.body).toMatchObject({ error_code: 'CONTENT_TOO_LARGE', message: expect.stringMatching(/15001 bytes.*15000/) });
     const multibyte = await s.call({ method: 'POST', url: '/v1/memory', key: t.key, body: { content: 'é'.repeat(7_501) } });
     expect(multibyte.status).toBe(413);
+    // Every other field a memory keeps has its own bound (16,384 bytes of JSON), checked before the charge.
+    const usedBefore = (await s.call({ method: 'GET', url: '/v1/usage', key: t.key })).body.interactions.mini.used;
+    const fat = { notes: Array.from({ length: 8 }, (_, i) => `${i}`.repeat(2_100)) };
+    const fatMetadata = await s.call({ method: 'POST', url: '/v1/memory', key: t.key, body: { content: 'ok', metadata: fat } });
+    expect(fatMetadata.status).toBe(413);
+    expect(fatMetadata.body).toMatchObject({ error_code: 'CONTENT_TOO_LARGE', field: 'metadata', max_bytes: 16_384 });
+    const fatContext = await s.call({ method: 'POST', url: '/v1/memory', key: t.key, body: { content: 'ok', context: [{ role: 'user', content: 'c'.repeat(16_400) }] } });
+    expect(fatContext.body).toMatchObject({ error_code: 'CONTENT_TOO_LARGE', field: 'context' });
+    const fatExtra = await s.call({ method: 'POST', url: '/v1/memory/batch', key: t.key, body: { memories: [{ content: 'ok' }, { content: 'ok', anything: 'a'.repeat(16_400) }] } });
+    expect(fatExtra.body).toMatchObject({ error_code: 'CONTENT_TOO_LARGE', field: 'memories[1].anything' });
+    const fatPut = await s.call({ method: 'PUT', url: '/v1/memory/mem_whatever', key: t.key, body: { metadata: fat } });
+    expect(fatPut.body).toMatchObject({ error_code: 'CONTENT_TOO_LARGE', field: 'metadata' });
+    expect((await s.call({ method: 'GET', url: '/v1/usage', key: t.key })).body.interactions.mini.used).toBe(usedBefore);
     const badMetadata = await s.call({ method: 'POST', url: '/v1/memory', key: t.key, body: { content: 'ok', metadata: 'not an object' } });
     expect(badMetadata.status).toBe(400);
     expect(badMetadata.body.message).toMatch(/metadata/);

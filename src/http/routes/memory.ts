@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { Result } from '../../core/errors.js';
+import { isRecord } from '../../core/validation.js';
 import type { HoldingLimits } from '../../core/holdings.js';
 import { contentBytes, type MemoryScope, type MemoryService } from '../../memory/index.js';
 import type { TenantContext } from '../../metering/index.js';
@@ -35,8 +36,7 @@ export async function memoryRoutes(parent: FastifyInstance, options: MemoryRoute
       schema: { tags, summary: 'Add a memory', body: AddMemoryBody, querystring: AddMemoryQuery },
       config: { operation: 'add_memory_v1', needsNamespace: true },
       preValidation: async (request) => {
-        const body = request.body as { content?: unknown } | undefined;
-        if (typeof body?.content === 'string') memory.checkContent(body.content);
+        if (isRecord(request.body)) memory.checkMemory(request.body);
       },
     },
     async (request) => {
@@ -54,8 +54,7 @@ export async function memoryRoutes(parent: FastifyInstance, options: MemoryRoute
         const items = (request.body as { memories?: unknown } | undefined)?.memories;
         if (!Array.isArray(items)) return;
         items.forEach((item, i) => {
-          const content = (item as { content?: unknown } | null)?.content;
-          if (typeof content === 'string') memory.checkContent(content, `memories[${i}].content`);
+          if (isRecord(item)) memory.checkMemory(item, `memories[${i}].`);
         });
       },
     },
@@ -139,8 +138,7 @@ export async function memoryRoutes(parent: FastifyInstance, options: MemoryRoute
       schema: { tags, summary: 'Update a memory', params: MemoryIdParams, body: UpdateMemoryBody },
       config: { operation: 'update_memory_v1', needsNamespace: true },
       preValidation: async (request) => {
-        const body = request.body as { content?: unknown } | undefined;
-        if (typeof body?.content === 'string') memory.checkContent(body.content);
+        if (isRecord(request.body)) memory.checkMemory(request.body);
       },
     },
     async (request) => {
