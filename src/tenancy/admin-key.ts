@@ -1,8 +1,12 @@
+import { TollgateError } from '../core/errors.js';
 import type { Settings } from '../stores/contract/index.js';
 import { hashApiKey, verifyApiKey } from './api-key-secret.js';
 import { randomBase62 } from './random-id.js';
 
 const SETTING = 'admin_key_hash';
+
+/** The admin key opens every organization: one set by the operator is at least this long (a generated one has 44 characters). */
+export const ADMIN_KEY_MIN_LENGTH = 32;
 
 export interface AdminKeys {
   verify(given: string | null | undefined): Promise<boolean>;
@@ -16,6 +20,10 @@ export function createAdminKeys(deps: { settings: Settings; keySecret: string; c
   /** Makes the admin key if none exists yet; returns it when it was just made (to be shown once). */
   ensure(): Promise<string | null>;
 } {
+  if (deps.configured && deps.configured.length < ADMIN_KEY_MIN_LENGTH) {
+    const problem = `TOLLGATE_ADMIN_KEY (adminKey): must be at least ${ADMIN_KEY_MIN_LENGTH} characters, got ${deps.configured.length}`;
+    throw new TollgateError('CONFIG_INVALID', { message: `${problem}. Leave it unset to have one generated, or make one with: openssl rand -base64 32`, details: { problems: [problem] } });
+  }
   const configuredHash = deps.configured ? hashApiKey(deps.keySecret, deps.configured) : null;
   return {
     async ensure() {

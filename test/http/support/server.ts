@@ -12,7 +12,7 @@ import { createAdminKeys, createTenancy } from '../../../src/tenancy/index.js';
 import { manualClock, type ManualClock } from '../../support/clock.js';
 import { TEST_KEY_SECRET, loadDefaultPlans } from '../../support/world.js';
 
-export const ADMIN_KEY = 'test-admin-key-0123456789';
+export const ADMIN_KEY = 'test-admin-key-0123456789-abcdefghijklmnop';
 
 export interface TestServer {
   readonly app: FastifyInstance;
