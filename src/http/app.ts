@@ -1,6 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import { createUsageReports } from '../analytics/index.js';
 import { DEFAULT_HTTP, type HttpConfig, type MeteringConfig } from '../core/config.js';
 import type { Clock, Logger } from '../core/ports.js';
@@ -22,6 +21,7 @@ import { createHttpMetrics, metricsPlugin } from './plugins/metrics.js';
 import { generateRequestId, requestIdPlugin } from './plugins/request-id.js';
 import { adminRoutes } from './routes/admin.js';
 import { DASHBOARD_ROOT, dashboardRoutes } from './routes/dashboard.js';
+import { docsRoutes } from './routes/docs.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const reports = createUsageReports({ log: deps.store.log, directory: deps.store.directory, plans: deps.meter.plans, clock: deps.clock });
 
   await app.register(swagger, { openapi: OPENAPI as Parameters<typeof swagger>[1] extends infer O ? (O extends { openapi?: infer D } ? D : never) : never });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(docsRoutes);
   await app.register(errorsPlugin);
   await app.register(jsonBodyPlugin, { maxContentBytes: deps.maxContentBytes });
   await app.register(requestIdPlugin);
@@ -94,7 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Unmetered (a benchmark of the bare API) means no limits at all, holdings' included.
       const holdingLimits = deps.metered === false ? () => ok(UNLIMITED_HOLDINGS) : (tenant: TenantContext) => deps.meter.holdingLimits(tenant);
       await v1.register(memoryRoutes, { memory, holdingLimits });
-      await v1.register(feedbackRoutes, { memory });
+      await v1.register(feedbackRoutes, { memory, holdingLimits });
       await v1.register(namespaceRoutes, { tenancy: deps.tenancy, memory });
       await v1.register(usageRoutes, { tenancy: deps.tenancy, reports });
     },
