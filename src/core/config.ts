@@ -136,7 +136,7 @@ export function parseConfig(input: unknown): Config {
   const keySecret = read.string('keySecret');
   if (keySecret && keySecret.length < 32) problems.push('keySecret: must be at least 32 characters');
   const adminKey = read.optionalString('adminKey');
-  if (adminKey !== null && adminKey.length < 16) problems.push('adminKey: must be at least 16 characters');
+  if (adminKey !== null && adminKey.length < 32) problems.push('adminKey: must be at least 32 characters');
 
   let plans: Plans | undefined;
   try {

@@ -105,6 +105,11 @@ export function storedBytes(memory: { readonly content: string; readonly metadat
   return bytes;
 }
 
+/** What a feedback record takes of storage: the JSON of its body. */
+export function feedbackBytes(data: Readonly<Record<string, unknown>>): number {
+  return utf8Bytes(JSON.stringify(data));
+}
+
 /** Why a holding refused a call, as analytics group refusals (see limitRefusalReason). */
 export function holdingRefusalReason(refusal: Pick<HoldingRefusal, 'scope' | 'metric'>): string {
   return `${refusal.metric === 'memories' ? 'active_memories' : 'storage'}:${refusal.scope}`;

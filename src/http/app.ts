@@ -94,7 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // Unmetered (a benchmark of the bare API) means no limits at all, holdings' included.
       const holdingLimits = deps.metered === false ? () => ok(UNLIMITED_HOLDINGS) : (tenant: TenantContext) => deps.meter.holdingLimits(tenant);
       await v1.register(memoryRoutes, { memory, holdingLimits });
-      await v1.register(feedbackRoutes, { memory });
+      await v1.register(feedbackRoutes, { memory, holdingLimits });
       await v1.register(namespaceRoutes, { tenancy: deps.tenancy, memory });
       await v1.register(usageRoutes, { tenancy: deps.tenancy, reports });
     },

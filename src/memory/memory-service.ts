@@ -1,5 +1,5 @@
 import { TollgateError } from '../core/errors.js';
-import { storedBytes, type HoldingLimits, type Holdings } from '../core/holdings.js';
+import { addHoldings, feedbackBytes, storedBytes, type HoldingLimits, type Holdings } from '../core/holdings.js';
 import type { Clock } from '../core/ports.js';
 import type { FeedbackRecord, FeedbackRepository, MemoryMatch, MemoryPatch, MemoryRecord, MemoryRepository } from '../stores/contract/index.js';
 import { holdingRefusalError } from './holding-refusal.js';
@@ -146,26 +146,50 @@ export function createMemoryService(deps: {
     search: (scope: MemoryScope, query: { text: string; limit: number; externalUserId?: string }): Promise<MemoryMatch[]> =>
       deps.memories.search(scope.namespaceId, query),
 
-    async submitFeedback(scope: { organizationId: string; namespaceId: string | null; userId: string | null }, items: readonly NewFeedback[]): Promise<FeedbackRecord[]> {
+    /** Refuses (413, before the charge) a feedback body whose JSON is over maxFieldBytes. */
+    checkFeedback(data: unknown, path = 'feedbackData'): void {
+      if (data === undefined || data === null) return;
+      const bytes = contentBytes(JSON.stringify(data));
+      if (bytes > maxFieldBytes) {
+        throw new TollgateError('CONTENT_TOO_LARGE', {
+          message: `${path} is ${bytes} bytes as JSON; feedback keeps at most ${maxFieldBytes} bytes.`,
+          details: { field: path, bytes, max_bytes: maxFieldBytes },
+        });
+      }
+    },
+
+    /** Records every item in the scope's namespace or, when storage is full, none (429 RESOURCE_LIMIT_EXCEEDED). */
+    async submitFeedback(scope: MemoryScope, items: readonly NewFeedback[]): Promise<FeedbackRecord[]> {
       const now = deps.clock.now();
-      const records = items.map((item) => ({
-        id: deps.newId('fb'),
-        organizationId: scope.organizationId,
-        namespaceId: scope.namespaceId,
-        searchId: item.searchId,
-        userId: scope.userId,
-        externalUserId: item.externalUserId,
-        data: item.data,
-        createdAt: now,
-      }));
-      await deps.feedback.insert(records);
+      const records = items.map(
+        (item): FeedbackRecord => ({
+          id: deps.newId('fb'),
+          organizationId: scope.organizationId,
+          namespaceId: scope.namespaceId,
+          searchId: item.searchId,
+          userId: scope.userId,
+          externalUserId: item.externalUserId,
+          data: item.data,
+          bytes: feedbackBytes(item.data),
+          createdAt: now,
+        }),
+      );
+      const outcome = await deps.feedback.insert(records, scope.limits);
+      if (outcome.outcome === 'refused') throw holdingRefusalError(outcome.refusal, scope.limits);
       return records;
     },
 
-    async getFeedback(organizationId: string, id: string): Promise<FeedbackRecord> {
-      const found = await deps.feedback.get(organizationId, id);
-      if (!found) throw new TollgateError('NOT_FOUND', { message: `No feedback with id "${id}".`, details: { feedback_id: id } });
+    async getFeedback(scope: Pick<MemoryScope, 'namespaceId'>, id: string): Promise<FeedbackRecord> {
+      const found = await deps.feedback.get(scope.namespaceId, id);
+      if (!found) throw new TollgateError('NOT_FOUND', { message: `No feedback with id "${id}" in this namespace.`, details: { feedback_id: id } });
       return found;
+    },
+
+    /** Everything a namespace holds (memories, feedback), deleted with it; returns what went. */
+    async deleteNamespaceContent(scope: Pick<MemoryScope, 'namespaceId'>): Promise<Holdings> {
+      const memories = await deps.memories.deleteAll(scope.namespaceId, {});
+      const feedback = await deps.feedback.deleteAll(scope.namespaceId);
+      return addHoldings(memories, feedback);
     },
   };
 }

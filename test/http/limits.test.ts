@@ -111,6 +111,32 @@ describe('limits over HTTP', () => {
     expect(await s.store.memories.holdings('organization', t.orgId)).toEqual({ memories: 1, bytes: 9_000 });
   });
 
+  it('feedback takes storage in its namespace: bounded per body, refused when storage is full, given back when the namespace goes', async () => {
+    const t = await s.tenant({ rate_limits: { max_storage_gb: 0.00001 } });
+    const feedback = (text: string) => ({ search_id: 's1', feedbackData: { feedbackSource: 'inline', feedbackType: 'correction', feedbackText: text } });
+    const huge = await s.call({ method: 'POST', url: '/v1/feedback', key: t.key, body: feedback('f'.repeat(17_000)) });
+    expect(huge.status).toBe(413);
+    expect(huge.body).toMatchObject({ error_code: 'CONTENT_TOO_LARGE', field: 'feedbackData', max_bytes: 16_384 });
+    const hugeBatch = await s.call({ method: 'POST', url: '/v1/feedback/batch', key: t.key, body: { feedback_items: [feedback('ok'), feedback('f'.repeat(17_000))] } });
+    expect(hugeBatch.body).toMatchObject({ error_code: 'CONTENT_TOO_LARGE', field: 'feedback_items[1].feedbackData' });
+    const ok = await s.call({ method: 'POST', url: '/v1/feedback', key: t.key, body: feedback('f'.repeat(9_000)) });
+    expect(ok.status).toBe(200);
+    const held = await s.store.memories.holdings('namespace', t.nsId);
+    expect(held.memories).toBe(0);
+    expect(held.bytes).toBeGreaterThan(9_000);
+    // 10,737 bytes in all: a second such body does not fit, is refused and recorded nowhere.
+    const full = await s.call({ method: 'POST', url: '/v1/feedback', key: t.key, body: feedback('g'.repeat(9_000)) });
+    expect(full.status).toBe(429);
+    expect(full.body).toMatchObject({ error_code: 'RESOURCE_LIMIT_EXCEEDED', limit_name: 'max_storage_gb', current_count: held.bytes });
+    expect(await s.store.memories.holdings('organization', t.orgId)).toEqual(held);
+    // The feedback is read back in its namespace; deleting the namespace gives its bytes back.
+    expect((await s.call({ method: 'GET', url: `/v1/feedback/${ok.body.feedback_id}`, key: t.key })).status).toBe(200);
+    const orgKey = (await s.call({ method: 'POST', url: `/admin/organizations/${t.orgId}/api-keys`, admin: true, body: { name: 'org' } })).body.key;
+    expect((await s.call({ method: 'DELETE', url: `/v1/namespace/${t.nsId}`, key: orgKey })).status).toBe(200);
+    expect(await s.store.memories.holdings('organization', t.orgId)).toEqual({ memories: 0, bytes: 0 });
+    expect(await s.store.feedback.get(t.nsId, ok.body.feedback_id)).toBeNull();
+  });
+
   it('subscriptions: past_due is refused with 403 and its status; trialing runs on free_trial', async () => {
     const pastDue = await s.tenant({ subscription: { status: 'past_due' } });
     const r = await add(pastDue.key);

@@ -129,10 +129,11 @@ async function memoriesStayWithCaller(w: World, c: Case, ids: string[]): Promise
 async function feedbackStaysWithCaller(w: World, c: Case, ids: string[]): Promise<Problem[]> {
   const problems: Problem[] = [];
   for (const id of ids) {
-    const mine = await w.s.store.feedback.get(w.orgs.A.id, id);
-    if (!mine) problems.push({ category: 'control', message: `feedback ${id} is not in the caller's organization` });
-    else if (mine.namespaceId !== c.caller.namespaceId) problems.push({ message: `feedback ${id} was recorded in namespace ${mine.namespaceId}, not the caller's` });
-    if (await w.s.store.feedback.get(w.orgs.B.id, id)) problems.push({ category: 'cross-org', message: `feedback ${id} was recorded in organization B` });
+    if (!(await w.s.store.feedback.get(c.caller.namespaceId, id))) problems.push({ category: 'control', message: `feedback ${id} is not in the caller's namespace` });
+    for (const ns of [...w.orgs.A.namespaces, ...w.orgs.B.namespaces]) {
+      if (ns.id === c.caller.namespaceId || !(await w.s.store.feedback.get(ns.id, id))) continue;
+      problems.push(ns.side === 'A' ? { message: `feedback ${id} was recorded in namespace ${ns.id}, not the caller's` } : { category: 'cross-org', message: `feedback ${id} was recorded in organization B` });
+    }
   }
   return problems;
 }
@@ -462,7 +463,6 @@ const HOLES = {
   orgFunction: 'issue 17: getOrganizationInteractions answers a namespace key with the whole organization',
   siblingFunctions: "issue 17: getNamespaceInteractions / getApiKeyInteractions answer a namespace key with another namespace's usage",
   writeOnlyFunctions: 'issue 17: the functions answer a write-only key that /v1/usage refuses',
-  feedback: 'issue 17: feedback is readable by a key of another namespace of the same organization',
   // Issue 17 names a read-only key; the matrix found every namespace key of the namespace the
   // organization key called into sees them (noted on issue 17).
   readOnlyUsage: "issue 17: a namespace key (read-only or not) sees the organization key's name, prefix and permissions in /v1/usage",
@@ -474,7 +474,6 @@ function knownHole(v: Omit<Violation, 'known'>): string | null {
   if (v.route.startsWith('POST /functions/') && v.caller === 'writeOnly' && v.category === 'permission' && v.tag === 'allowed') return HOLES.writeOnlyFunctions;
   if (v.route === 'POST /functions/getOrganizationInteractions' && nsKey && v.target !== 'foreign' && v.tag === 'allowed') return HOLES.orgFunction;
   if ((v.route === 'POST /functions/getNamespaceInteractions' || v.route === 'POST /functions/getApiKeyInteractions') && nsKey && v.target === 'sibling' && v.tag === 'allowed') return HOLES.siblingFunctions;
-  if (/^(GET|HEAD) \/v1\/feedback\/:feedback_id$/.test(v.route) && nsKey && v.target === 'sibling' && v.category === 'intra-org') return HOLES.feedback;
   if (/^(GET|HEAD) \/v1\/usage$/.test(v.route) && nsKey && v.tag === 'org-key') return HOLES.readOnlyUsage;
   return null;
 }
@@ -587,7 +586,6 @@ describe('inside an organization: a namespace key stays in its namespace', () =>
   it.fails(HOLES.orgFunction, () => expect(knownOf(HOLES.orgFunction)).toEqual([]));
   it.fails(HOLES.siblingFunctions, () => expect(knownOf(HOLES.siblingFunctions)).toEqual([]));
   it.fails(HOLES.writeOnlyFunctions, () => expect(knownOf(HOLES.writeOnlyFunctions)).toEqual([]));
-  it.fails(HOLES.feedback, () => expect(knownOf(HOLES.feedback)).toEqual([]));
   it.fails(HOLES.readOnlyUsage, () => expect(knownOf(HOLES.readOnlyUsage)).toEqual([]));
 });
 

@@ -1,25 +1,30 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { MemoryService } from '../../memory/index.js';
+import { memoryScopeOf } from './memory-scope.js';
+import type { MemoryRouteOptions } from './memory.js';
 import { FeedbackBatchBody, FeedbackIdParams, FeedbackRequest } from './feedback-schemas.js';
 
-/** Feedback on search results (Papr v1 /v1/feedback). Submitting is free; reading it back costs 1. */
-export async function feedbackRoutes(parent: FastifyInstance, options: { memory: MemoryService }) {
+/**
+ * Feedback on search results (Papr v1 /v1/feedback), kept in the caller's namespace like memories
+ * (an organization key's default one) and taking storage like them. Submitting is free; reading it
+ * back costs 1.
+ */
+export async function feedbackRoutes(parent: FastifyInstance, options: MemoryRouteOptions) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { memory } = options;
   const tags = ['feedback'];
-  const scopeOf = (tenant: NonNullable<import('fastify').FastifyRequest['tenant']>) => ({
-    organizationId: tenant.organization.id,
-    namespaceId: tenant.namespace?.id ?? null,
-    userId: tenant.apiKey.userId,
-  });
+  const scopeOf = (request: FastifyRequest) => memoryScopeOf(request, options.holdingLimits);
 
   app.post(
     '/feedback',
-    { schema: { tags, summary: 'Submit feedback on a search', body: FeedbackRequest }, config: { operation: 'submit_feedback_v1' } },
+    {
+      schema: { tags, summary: 'Submit feedback on a search', body: FeedbackRequest },
+      config: { operation: 'submit_feedback_v1', needsNamespace: true },
+      preValidation: async (request) => memory.checkFeedback((request.body as { feedbackData?: unknown } | undefined)?.feedbackData),
+    },
     async (request) => {
       const { feedbackData, search_id, external_user_id } = request.body;
-      const [record] = await memory.submitFeedback(scopeOf(request.tenant!), [{ searchId: search_id, externalUserId: external_user_id ?? null, data: feedbackData }]);
+      const [record] = await memory.submitFeedback(scopeOf(request), [{ searchId: search_id, externalUserId: external_user_id ?? null, data: feedbackData }]);
       return { code: 200, status: 'success', message: 'Feedback recorded.', feedback_id: record!.id, error: null, details: null };
     },
   );
@@ -32,11 +37,15 @@ export async function feedbackRoutes(parent: FastifyInstance, options: { memory:
         summary: 'Submit feedback on several searches',
         body: FeedbackBatchBody,
       },
-      config: { operation: 'submit_batch_feedback_v1' },
+      config: { operation: 'submit_batch_feedback_v1', needsNamespace: true },
+      preValidation: async (request) => {
+        const items = (request.body as { feedback_items?: unknown } | undefined)?.feedback_items;
+        if (Array.isArray(items)) items.forEach((item, i) => memory.checkFeedback((item as { feedbackData?: unknown } | null)?.feedbackData, `feedback_items[${i}].feedbackData`));
+      },
     },
     async (request) => {
       const records = await memory.submitFeedback(
-        scopeOf(request.tenant!),
+        scopeOf(request),
         request.body.feedback_items.map((item) => ({ searchId: item.search_id, externalUserId: item.external_user_id ?? null, data: item.feedbackData })),
       );
       return {
@@ -56,10 +65,10 @@ export async function feedbackRoutes(parent: FastifyInstance, options: { memory:
     '/feedback/:feedback_id',
     {
       schema: { tags, summary: 'Get feedback by id', params: FeedbackIdParams },
-      config: { operation: 'get_feedback_by_id_v1' },
+      config: { operation: 'get_feedback_by_id_v1', needsNamespace: true },
     },
     async (request) => {
-      const record = await memory.getFeedback(request.tenant!.organization.id, request.params.feedback_id);
+      const record = await memory.getFeedback(scopeOf(request), request.params.feedback_id);
       return {
         code: 200,
         status: 'success',

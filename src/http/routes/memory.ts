@@ -1,33 +1,25 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
-import type { Result } from '../../core/errors.js';
 import { isRecord } from '../../core/validation.js';
-import type { HoldingLimits } from '../../core/holdings.js';
-import { contentBytes, type MemoryScope, type MemoryService } from '../../memory/index.js';
-import type { TenantContext } from '../../metering/index.js';
+import { contentBytes, type MemoryService } from '../../memory/index.js';
 import { success } from '../envelope.js';
 import { AddBatchBody, AddMemoryBody, AddMemoryQuery, DeleteAllQuery, MemoryIdParams, SearchBody, SearchQuery, UpdateMemoryBody } from './memory-schemas.js';
+import { memoryScopeOf, type HoldingLimitsOf } from './memory-scope.js';
 import { toAddMemoryItem, toMemoryObject, toNewMemory, toUpdatedItem } from './memory-mapper.js';
 
 const DEFAULT_MAX_MEMORIES = 20;
 
 export interface MemoryRouteOptions {
   readonly memory: MemoryService;
-  /** What the caller's organization and namespace may hold, from its plan. */
-  readonly holdingLimits: (tenant: TenantContext) => Result<HoldingLimits>;
+  readonly holdingLimits: HoldingLimitsOf;
 }
 
 /** The memory API, wire-compatible with Papr v1. Each route names its operation; the meter plugin does the rest. */
 export async function memoryRoutes(parent: FastifyInstance, options: MemoryRouteOptions) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { memory } = options;
-  const scopeOf = (request: FastifyRequest): MemoryScope => {
-    const tenant = request.tenant!;
-    const limits = options.holdingLimits(tenant);
-    if (!limits.ok) throw limits.error;
-    return { organizationId: tenant.organization.id, namespaceId: tenant.namespace!.id, userId: tenant.apiKey.userId, limits: limits.value };
-  };
+  const scopeOf = (request: FastifyRequest) => memoryScopeOf(request, options.holdingLimits);
   const tags = ['memory'];
 
   app.post(

@@ -101,7 +101,7 @@ export async function namespaceRoutes(parent: FastifyInstance, options: { tenanc
       const tenant = request.tenant!;
       const ns = await own(tenant.organization.id, request.params.namespace_id);
       // Its memories go with it: nothing could reach them afterwards, and they must stop counting.
-      const removed = await memory.deleteAll({ namespaceId: ns.id }, {});
+      const removed = await memory.deleteNamespaceContent({ namespaceId: ns.id });
       await tenancy.deleteNamespace(ns.id);
       return { code: 200, status: 'success', error: null, details: null, namespace_id: ns.id, message: `Namespace ${ns.name} deleted.`, cascade: { memories_deleted: removed.memories, memories_failed: 0 } };
     },

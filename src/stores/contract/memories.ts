@@ -72,17 +72,27 @@ export interface MemoryRepository {
 export interface FeedbackRecord {
   readonly id: string;
   readonly organizationId: string;
+  /** Null only for feedback recorded before feedback belonged to a namespace, in an organization without a default one. */
   readonly namespaceId: string | null;
   readonly searchId: string;
   readonly userId: string | null;
   readonly externalUserId: string | null;
   /** The feedback body as the client sent it (feedbackData). */
   readonly data: Readonly<Record<string, unknown>>;
+  /** What it takes of storage: UTF-8 bytes of the JSON of `data` (feedbackBytes in src/core/holdings.ts). */
+  readonly bytes: number;
   readonly createdAt: number;
 }
 
+/**
+ * Feedback, addressed inside one namespace like memories. It takes storage (bytes, no memories)
+ * in the holdings its repository shares with the memories, moved in the same transaction.
+ */
 export interface FeedbackRepository {
-  insert(records: readonly FeedbackRecord[]): Promise<void>;
-  /** Feedback of one organization (another organization's is "not found"). */
-  get(organizationId: string, id: string): Promise<FeedbackRecord | null>;
+  /** Records feedback, all of one namespace of one organization, or none when a holding limit refuses. */
+  insert(records: readonly FeedbackRecord[], limits: HoldingLimits): Promise<InsertOutcome>;
+  /** Feedback of one namespace (another namespace's is "not found"). */
+  get(namespaceId: string, id: string): Promise<FeedbackRecord | null>;
+  /** Deletes the namespace's feedback (the namespace is going); returns what it held. */
+  deleteAll(namespaceId: string): Promise<Holdings>;
 }

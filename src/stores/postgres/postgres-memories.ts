@@ -1,10 +1,10 @@
-import { addHoldings, findHoldingRefusal, negateHoldings, NO_HOLDINGS, type Holdings, type HoldingScope } from '../../core/holdings.js';
-import type { FeedbackRepository, MemoryRecord, MemoryRepository } from '../contract/index.js';
-import { holdingsDelta, oneNamespaceOf } from '../shared/holdings-delta.js';
+import { findHoldingRefusal, NO_HOLDINGS, type Holdings } from '../../core/holdings.js';
+import type { FeedbackRepository, MemoryRepository } from '../contract/index.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
 import { searchTerms } from '../shared/search-terms.js';
 import type { PostgresPool, PostgresPoolClient } from './postgres-config.js';
 import { guarded } from './postgres-errors.js';
+import { insertHeld, moveHoldings as moveHoldingsOf, releaseHeld } from './postgres-holdings.js';
 import { MEMORY_COLUMNS, MEMORY_TYPES, memoryValues, toFeedback, toMemory } from './postgres-mapper.js';
 import { withTransaction } from './postgres-transaction.js';
 
@@ -16,41 +16,17 @@ export function createPostgresMemories(pool: PostgresPool, schema: string): Memo
   const columns = MEMORY_COLUMNS.join(', ');
   const query = async (sql: string, values: unknown[]) => (await guarded(() => pool.query(sql, values))).rows;
 
-  /**
-   * Adds `delta` to the organization's and the namespace's holdings and returns them after. The
-   * rows are locked organization first, then namespace, by every write: concurrent writes of one
-   * organization queue on its row instead of deadlocking.
-   */
-  const moveHoldings = async (client: PostgresPoolClient, m: Pick<MemoryRecord, 'organizationId' | 'namespaceId'>, delta: Holdings) => {
-    const { rows } = await client.query(
-      `INSERT INTO ${schema}.holdings AS h (scope, scope_id, memories, bytes) VALUES ('organization', $1, $3, $4), ('namespace', $2, $3, $4)
-       ON CONFLICT (scope, scope_id) DO UPDATE SET memories = h.memories + excluded.memories, bytes = h.bytes + excluded.bytes
-       RETURNING scope, memories, bytes`,
-      [m.organizationId, m.namespaceId, delta.memories, delta.bytes],
-    );
-    const of = (scope: HoldingScope): Holdings => {
-      const row = rows.find((r) => r.scope === scope)!;
-      return { memories: Number(row.memories), bytes: Number(row.bytes) };
-    };
-    return { organization: of('organization'), namespace: of('namespace') };
-  };
+  const moveHoldings = (client: PostgresPoolClient, owner: { organizationId: string; namespaceId: string }, delta: Holdings) => moveHoldingsOf(client, schema, owner, delta);
 
   return {
     async insert(memories, limits) {
-      const first = oneNamespaceOf(memories);
-      if (!first) return { outcome: 'inserted' };
-      const delta = holdingsDelta(memories);
       const rows = memories.map(memoryValues);
-      return withTransaction(pool, async (client) => {
-        const refusal = findHoldingRefusal(await moveHoldings(client, first, NO_HOLDINGS), delta, limits);
-        if (refusal) return { outcome: 'refused', refusal } as const;
-        await client.query(
+      return insertHeld(pool, schema, memories, 'memories', limits, (client) =>
+        client.query(
           `INSERT INTO ${schema}.memories (${columns}) SELECT * FROM unnest(${MEMORY_TYPES.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`,
           MEMORY_COLUMNS.map((_, col) => rows.map((row) => row[col])),
-        );
-        await moveHoldings(client, first, delta);
-        return { outcome: 'inserted' } as const;
-      });
+        ),
+      );
     },
     async get(namespaceId, id) {
       const [row] = await query(`SELECT ${columns} FROM ${schema}.memories WHERE namespace_id = $1 AND id = $2`, [namespaceId, id]);
@@ -87,13 +63,7 @@ export function createPostgresMemories(pool: PostgresPool, schema: string): Memo
            SELECT organization_id, count(*) AS memories, sum(bytes) AS bytes FROM gone GROUP BY organization_id`,
           [namespaceId, externalUserId ?? null],
         );
-        let gone: Holdings = NO_HOLDINGS;
-        for (const row of rows) {
-          const removed = { memories: Number(row.memories), bytes: Number(row.bytes) };
-          await moveHoldings(client, { organizationId: String(row.organization_id), namespaceId }, negateHoldings(removed));
-          gone = addHoldings(gone, removed);
-        }
-        return gone;
+        return releaseHeld(client, schema, namespaceId, rows);
       });
     },
     async holdings(scope, id) {
@@ -121,12 +91,11 @@ export function createPostgresMemories(pool: PostgresPool, schema: string): Memo
 
 export function createPostgresFeedback(pool: PostgresPool, schema: string): FeedbackRepository {
   return {
-    async insert(records) {
-      if (records.length === 0) return;
-      await guarded(() =>
-        pool.query(
-          `INSERT INTO ${schema}.feedback (organization_id, id, namespace_id, search_id, user_id, external_user_id, data, created_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::bigint[])`,
+    async insert(records, limits) {
+      return insertHeld(pool, schema, records, 'feedback', limits, (client) =>
+        client.query(
+          `INSERT INTO ${schema}.feedback (organization_id, id, namespace_id, search_id, user_id, external_user_id, data, bytes, created_at)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::bigint[], $9::bigint[])`,
           [
             records.map((r) => r.organizationId),
             records.map((r) => r.id),
@@ -135,14 +104,25 @@ export function createPostgresFeedback(pool: PostgresPool, schema: string): Feed
             records.map((r) => r.userId),
             records.map((r) => r.externalUserId),
             records.map((r) => JSON.stringify(r.data)),
+            records.map((r) => r.bytes),
             records.map((r) => r.createdAt),
           ],
         ),
       );
     },
-    async get(organizationId, id) {
-      const { rows } = await guarded(() => pool.query(`SELECT * FROM ${schema}.feedback WHERE organization_id = $1 AND id = $2`, [organizationId, id]));
+    async get(namespaceId, id) {
+      const { rows } = await guarded(() => pool.query(`SELECT * FROM ${schema}.feedback WHERE namespace_id = $1 AND id = $2`, [namespaceId, id]));
       return rows[0] ? toFeedback(rows[0]) : null;
+    },
+    async deleteAll(namespaceId) {
+      return withTransaction(pool, async (client) => {
+        const { rows } = await client.query(
+          `WITH gone AS (DELETE FROM ${schema}.feedback WHERE namespace_id = $1 RETURNING organization_id, bytes)
+           SELECT organization_id, sum(bytes) AS bytes FROM gone GROUP BY organization_id`,
+          [namespaceId],
+        );
+        return releaseHeld(client, schema, namespaceId, rows);
+      });
     },
   };
 }

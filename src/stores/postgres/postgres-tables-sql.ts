@@ -227,8 +227,9 @@ CREATE TABLE ${s}.feedback (
 `;
 
 /**
- * Holdings (src/core/holdings.ts) move with the memory writes instead of the ledger. A memory now
- * takes the bytes of its content, metadata and extra fields; existing memories are measured again
+ * Holdings (src/core/holdings.ts) move with the memory and feedback writes instead of the ledger. A
+ * memory now takes the bytes of its content, metadata and extra fields, feedback those of its body,
+ * and feedback belongs to a namespace (an organization key's default); both are measured again
  * from their JSON as PostgreSQL prints it (a little longer than JSON.stringify, never shorter), and
  * every later change moves holdings by the difference of the stored column, so they stay exact.
  */
@@ -242,6 +243,18 @@ CREATE TABLE ${s}.holdings (
   bytes bigint NOT NULL,
   PRIMARY KEY (scope, scope_id)
 );
-INSERT INTO ${s}.holdings SELECT 'organization', organization_id, count(*), sum(bytes) FROM ${s}.memories GROUP BY organization_id;
-INSERT INTO ${s}.holdings SELECT 'namespace', namespace_id, count(*), sum(bytes) FROM ${s}.memories GROUP BY namespace_id;
+UPDATE ${s}.feedback f SET namespace_id = o.default_namespace_id FROM ${s}.organizations o WHERE f.namespace_id IS NULL AND o.id = f.organization_id;
+ALTER TABLE ${s}.feedback ADD COLUMN bytes bigint NOT NULL DEFAULT 0;
+UPDATE ${s}.feedback SET bytes = octet_length(data::text);
+CREATE INDEX feedback_by_namespace ON ${s}.feedback (namespace_id, id);
+INSERT INTO ${s}.holdings
+  SELECT 'organization', organization_id, sum(memories), sum(bytes) FROM (
+    SELECT organization_id, count(*) AS memories, sum(bytes) AS bytes FROM ${s}.memories GROUP BY organization_id
+    UNION ALL SELECT organization_id, 0, sum(bytes) FROM ${s}.feedback GROUP BY organization_id
+  ) t GROUP BY organization_id;
+INSERT INTO ${s}.holdings
+  SELECT 'namespace', namespace_id, sum(memories), sum(bytes) FROM (
+    SELECT namespace_id, count(*) AS memories, sum(bytes) AS bytes FROM ${s}.memories GROUP BY namespace_id
+    UNION ALL SELECT namespace_id, 0, sum(bytes) FROM ${s}.feedback WHERE namespace_id IS NOT NULL GROUP BY namespace_id
+  ) t GROUP BY namespace_id;
 `;

@@ -1,35 +1,27 @@
-import { addHoldings, findHoldingRefusal, NO_HOLDINGS, type Holdings, type HoldingScope } from '../../core/holdings.js';
+import { addHoldings, findHoldingRefusal, negateHoldings, NO_HOLDINGS, type Holdings } from '../../core/holdings.js';
 import type { FeedbackRecord, FeedbackRepository, MemoryRecord, MemoryRepository } from '../contract/index.js';
+import { holdingsDelta, oneOwnerOf } from '../shared/holdings-delta.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
-import { holdingsDelta, oneNamespaceOf } from '../shared/holdings-delta.js';
+import type { RamHoldings } from './ram-holdings.js';
 import { searchTerms } from '../shared/search-terms.js';
 
 /** Memories in a Map; search scores by how many query words a memory contains. */
-export function createRamMemories(): MemoryRepository {
+export function createRamMemories(holdings: RamHoldings): MemoryRepository {
   const memories = new Map<string, MemoryRecord>();
-  const held = new Map<string, Holdings>();
-  const holdingsOf = (scope: HoldingScope, id: string) => held.get(`${scope}:${id}`) ?? NO_HOLDINGS;
-  const move = (m: Pick<MemoryRecord, 'organizationId' | 'namespaceId'>, delta: Holdings) => {
-    held.set(`organization:${m.organizationId}`, addHoldings(holdingsOf('organization', m.organizationId), delta));
-    held.set(`namespace:${m.namespaceId}`, addHoldings(holdingsOf('namespace', m.namespaceId), delta));
-  };
-  const heldBy = (m: Pick<MemoryRecord, 'organizationId' | 'namespaceId'>) => ({
-    organization: holdingsOf('organization', m.organizationId),
-    namespace: holdingsOf('namespace', m.namespaceId),
-  });
+  const { heldBy, move } = holdings;
   const inNamespace = (namespaceId: string, id: string) => {
     const m = memories.get(id);
     return m && m.namespaceId === namespaceId ? m : null;
   };
   return {
     async insert(records, limits) {
-      const first = oneNamespaceOf(records);
-      if (!first) return { outcome: 'inserted' };
-      const delta = holdingsDelta(records);
-      const refusal = findHoldingRefusal(heldBy(first), delta, limits);
+      const owner = oneOwnerOf(records);
+      if (!owner) return { outcome: 'inserted' };
+      const delta = holdingsDelta(records, 'memories');
+      const refusal = findHoldingRefusal(heldBy(owner), delta, limits);
       if (refusal) return { outcome: 'refused', refusal };
       for (const m of records) memories.set(m.id, m);
-      move(first, delta);
+      move(owner, delta);
       return { outcome: 'inserted' };
     },
     get: async (namespaceId, id) => inNamespace(namespaceId, id),
@@ -61,7 +53,7 @@ export function createRamMemories(): MemoryRepository {
       }
       return gone;
     },
-    holdings: async (scope, id) => holdingsOf(scope, id),
+    holdings: async (scope, id) => holdings.of(scope, id),
     async search(namespaceId, { text, limit, externalUserId }) {
       const terms = searchTerms(text);
       if (terms.length === 0) return [];
@@ -78,15 +70,32 @@ export function createRamMemories(): MemoryRepository {
   };
 }
 
-export function createRamFeedback(): FeedbackRepository {
+export function createRamFeedback(holdings: RamHoldings): FeedbackRepository {
   const records = new Map<string, FeedbackRecord>();
   return {
-    async insert(list) {
+    async insert(list, limits) {
+      const owner = oneOwnerOf(list);
+      if (!owner) return { outcome: 'inserted' };
+      const delta = holdingsDelta(list, 'feedback');
+      const refusal = findHoldingRefusal(holdings.heldBy(owner), delta, limits);
+      if (refusal) return { outcome: 'refused', refusal };
       for (const r of list) records.set(r.id, r);
+      holdings.move(owner, delta);
+      return { outcome: 'inserted' };
     },
-    async get(organizationId, id) {
+    async get(namespaceId, id) {
       const r = records.get(id);
-      return r && r.organizationId === organizationId ? r : null;
+      return r && r.namespaceId === namespaceId ? r : null;
+    },
+    async deleteAll(namespaceId) {
+      let gone: Holdings = NO_HOLDINGS;
+      for (const r of [...records.values()]) {
+        if (r.namespaceId !== namespaceId) continue;
+        records.delete(r.id);
+        holdings.move({ organizationId: r.organizationId, namespaceId }, negateHoldings({ memories: 0, bytes: r.bytes }));
+        gone = addHoldings(gone, { memories: 0, bytes: r.bytes });
+      }
+      return gone;
     },
   };
 }

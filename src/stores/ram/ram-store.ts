@@ -3,6 +3,7 @@ import type { InteractionRecord, RefusalRow, RollupQuery, RollupRow, Store, Stor
 import { createBatchedLedger } from '../shared/batched-ledger.js';
 import { counterKey, type LedgerWrites, type StoredIdempotency } from '../shared/ledger-batch.js';
 import { createRamDirectory } from './ram-directory.js';
+import { createRamHoldings } from './ram-holdings.js';
 import { createRamFeedback, createRamMemories } from './ram-memories.js';
 
 export interface RamStoreConfig {
@@ -24,6 +25,7 @@ export function createRamStore(config: RamStoreConfig): Store {
   const rollups = new Map<string, RollupRow>();
   const refusals = new Map<string, RefusalRow>();
   const events: UsageEvent[] = [];
+  const holdings = createRamHoldings();
   const responses = new Map<string, { response: StoredResponse; expiresAtMs: number }>();
   const settings = new Map<string, string>();
   const recordEvents = config.events ?? true;
@@ -145,8 +147,8 @@ export function createRamStore(config: RamStoreConfig): Store {
         responses.set(`${scope}\u0000${key}`, { response, expiresAtMs });
       },
     },
-    memories: createRamMemories(),
-    feedback: createRamFeedback(),
+    memories: createRamMemories(holdings),
+    feedback: createRamFeedback(holdings),
     settings: {
       get: async (name) => settings.get(name) ?? null,
       async putIfAbsent(name, value) {

@@ -173,6 +173,7 @@ export function toFeedback(row: Row): FeedbackRecord {
     userId: strOrNull(row.user_id),
     externalUserId: strOrNull(row.external_user_id),
     data: json<Record<string, unknown>>(row.data),
+    bytes: num(row.bytes),
     createdAt: num(row.created_at),
   };
 }

@@ -1,10 +1,9 @@
 import type Database from 'better-sqlite3';
-import { findHoldingRefusal, type HoldingLimits, type Holdings, type HoldingScope } from '../../core/holdings.js';
-import type { FeedbackRepository, MemoryRecord, MemoryRepository } from '../contract/index.js';
-import { holdingsDelta, oneNamespaceOf } from '../shared/holdings-delta.js';
+import type { FeedbackRepository, MemoryRepository } from '../contract/index.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
 import { searchTerms } from '../shared/search-terms.js';
 import { guarded } from './sqlite-errors.js';
+import { createSqliteHoldings } from './sqlite-holdings.js';
 import { toFeedback, toMemory, type Row } from './sqlite-mapper.js';
 
 const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -15,21 +14,8 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const get = db.prepare('SELECT * FROM memories WHERE namespace_id = ? AND id = ?');
   const remove = db.prepare('DELETE FROM memories WHERE namespace_id = ? AND id = ?');
-  const readHolding = db.prepare('SELECT memories, bytes FROM holdings WHERE scope = ? AND scope_id = ?');
-  const moveHolding = db.prepare(`
-    INSERT INTO holdings (scope, scope_id, memories, bytes) VALUES (?, ?, ?, ?)
-    ON CONFLICT (scope, scope_id) DO UPDATE SET memories = memories + excluded.memories, bytes = bytes + excluded.bytes`);
-  const holdingOf = (scope: HoldingScope, id: string): Holdings => {
-    const row = readHolding.get(scope, id) as Row | undefined;
-    return row ? { memories: Number(row.memories), bytes: Number(row.bytes) } : { memories: 0, bytes: 0 };
-  };
-  const refusalFor = (m: MemoryRecord, delta: Holdings, limits: HoldingLimits) =>
-    findHoldingRefusal({ organization: holdingOf('organization', m.organizationId), namespace: holdingOf('namespace', m.namespaceId) }, delta, limits);
-  // Called inside the write's transaction, so that holdings and memories commit or vanish together.
-  const move = (m: Pick<MemoryRecord, 'organizationId' | 'namespaceId'>, delta: Holdings) => {
-    moveHolding.run('organization', m.organizationId, delta.memories, delta.bytes);
-    moveHolding.run('namespace', m.namespaceId, delta.memories, delta.bytes);
-  };
+  const holdings = createSqliteHoldings(db);
+  const { move } = holdings;
   const search = (userFilter: string) =>
     db.prepare(`
       SELECT m.*, bm25(memories_fts) AS rank FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
@@ -39,22 +25,11 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
   const searchOneUser = search('AND m.external_user_id = ?');
   return {
     async insert(memories, limits) {
-      const first = oneNamespaceOf(memories);
-      if (!first) return { outcome: 'inserted' };
-      const delta = holdingsDelta(memories);
-      return guarded(() =>
-        db
-          .transaction(() => {
-            const refusal = refusalFor(first, delta, limits);
-            if (refusal) return { outcome: 'refused', refusal } as const;
-            for (const m of memories) {
-              insert.run(m.id, m.organizationId, m.namespaceId, m.content, m.type, json(m.metadata), m.externalUserId, m.userId, JSON.stringify(m.extra), m.bytes, m.createdAt, m.updatedAt);
-            }
-            move(first, delta);
-            return { outcome: 'inserted' } as const;
-          })
-          .immediate(),
-      );
+      return holdings.insert(memories, 'memories', limits, () => {
+        for (const m of memories) {
+          insert.run(m.id, m.organizationId, m.namespaceId, m.content, m.type, json(m.metadata), m.externalUserId, m.userId, JSON.stringify(m.extra), m.bytes, m.createdAt, m.updatedAt);
+        }
+      });
     },
     async get(namespaceId, id) {
       const row = guarded(() => get.get(namespaceId, id) as Row | undefined);
@@ -69,7 +44,7 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
             const before = toMemory(row);
             const after = applyMemoryPatch(before, patch);
             const delta = { memories: 0, bytes: after.bytes - before.bytes };
-            const refusal = refusalFor(before, delta, limits);
+            const refusal = holdings.refusal(before, delta, limits);
             if (refusal) return { outcome: 'refused', refusal } as const;
             db.prepare('UPDATE memories SET content = ?, type = ?, metadata = ?, extra = ?, bytes = ?, updated_at = ? WHERE namespace_id = ? AND id = ?').run(
               after.content,
@@ -111,19 +86,13 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
               .prepare(`SELECT organization_id, count(*) AS memories, coalesce(sum(bytes), 0) AS bytes FROM memories WHERE ${where} GROUP BY organization_id`)
               .all(...args) as Row[];
             db.prepare(`DELETE FROM memories WHERE ${where}`).run(...args);
-            let gone = { memories: 0, bytes: 0 };
-            for (const t of totals) {
-              const removed = { memories: Number(t.memories), bytes: Number(t.bytes) };
-              move({ organizationId: String(t.organization_id), namespaceId }, { memories: -removed.memories, bytes: -removed.bytes });
-              gone = { memories: gone.memories + removed.memories, bytes: gone.bytes + removed.bytes };
-            }
-            return gone;
+            return holdings.release(namespaceId, totals);
           })
           .immediate(),
       );
     },
     async holdings(scope, id) {
-      return guarded(() => holdingOf(scope, id));
+      return guarded(() => holdings.of(scope, id));
     },
     async search(namespaceId, { text, limit, externalUserId }) {
       const terms = searchTerms(text);
@@ -142,18 +111,28 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
 }
 
 export function createSqliteFeedback(db: Database.Database): FeedbackRepository {
-  const insert = db.prepare('INSERT INTO feedback (id, organization_id, namespace_id, search_id, user_id, external_user_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare('INSERT INTO feedback (id, organization_id, namespace_id, search_id, user_id, external_user_id, data, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const holdings = createSqliteHoldings(db);
   return {
-    async insert(records) {
-      guarded(() =>
-        db.transaction(() => {
-          for (const r of records) insert.run(r.id, r.organizationId, r.namespaceId, r.searchId, r.userId, r.externalUserId, JSON.stringify(r.data), r.createdAt);
-        })(),
-      );
+    async insert(records, limits) {
+      return holdings.insert(records, 'feedback', limits, () => {
+        for (const r of records) insert.run(r.id, r.organizationId, r.namespaceId, r.searchId, r.userId, r.externalUserId, JSON.stringify(r.data), r.bytes, r.createdAt);
+      });
     },
-    async get(organizationId, id) {
-      const row = guarded(() => db.prepare('SELECT * FROM feedback WHERE organization_id = ? AND id = ?').get(organizationId, id) as Row | undefined);
+    async get(namespaceId, id) {
+      const row = guarded(() => db.prepare('SELECT * FROM feedback WHERE namespace_id = ? AND id = ?').get(namespaceId, id) as Row | undefined);
       return row ? toFeedback(row) : null;
+    },
+    async deleteAll(namespaceId) {
+      return guarded(() =>
+        db
+          .transaction(() => {
+            const totals = db.prepare('SELECT organization_id, coalesce(sum(bytes), 0) AS bytes FROM feedback WHERE namespace_id = ? GROUP BY organization_id').all(namespaceId) as Row[];
+            db.prepare('DELETE FROM feedback WHERE namespace_id = ?').run(namespaceId);
+            return holdings.release(namespaceId, totals);
+          })
+          .immediate(),
+      );
     },
   };
 }

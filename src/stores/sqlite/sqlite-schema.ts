@@ -230,8 +230,22 @@ export const MIGRATIONS: readonly string[] = [
     bytes INTEGER NOT NULL,
     PRIMARY KEY (scope, scope_id)
   ) WITHOUT ROWID;
-  INSERT INTO holdings SELECT 'organization', organization_id, count(*), sum(bytes) FROM memories GROUP BY organization_id;
-  INSERT INTO holdings SELECT 'namespace', namespace_id, count(*), sum(bytes) FROM memories GROUP BY namespace_id;
+  -- Feedback belongs to a namespace now, as an organization key's call would place it (its
+  -- default namespace), and takes the bytes of its body.
+  UPDATE feedback SET namespace_id = (SELECT default_namespace_id FROM organizations o WHERE o.id = feedback.organization_id) WHERE namespace_id IS NULL;
+  ALTER TABLE feedback ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+  UPDATE feedback SET bytes = length(CAST(data AS BLOB));
+  CREATE INDEX feedback_by_namespace ON feedback (namespace_id);
+  INSERT INTO holdings
+    SELECT 'organization', organization_id, sum(memories), sum(bytes) FROM (
+      SELECT organization_id, count(*) AS memories, sum(bytes) AS bytes FROM memories GROUP BY organization_id
+      UNION ALL SELECT organization_id, 0, sum(bytes) FROM feedback GROUP BY organization_id
+    ) GROUP BY organization_id;
+  INSERT INTO holdings
+    SELECT 'namespace', namespace_id, sum(memories), sum(bytes) FROM (
+      SELECT namespace_id, count(*) AS memories, sum(bytes) AS bytes FROM memories GROUP BY namespace_id
+      UNION ALL SELECT namespace_id, 0, sum(bytes) FROM feedback WHERE namespace_id IS NOT NULL GROUP BY namespace_id
+    ) GROUP BY namespace_id;
   `,
 ];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { storedBytes, UNLIMITED_HOLDINGS, type HoldingLimits } from '../../../src/core/holdings.js';
+import { feedbackBytes, storedBytes, UNLIMITED_HOLDINGS, type HoldingLimits } from '../../../src/core/holdings.js';
 import type { MemoryRecord } from '../../../src/stores/contract/index.js';
 import type { StoreHarness } from '../harnesses.js';
 import { useWorld } from './context.js';
@@ -166,12 +166,28 @@ export function memoriesSuite(h: StoreHarness): void {
       expect(held.bytes).toBe(stored.reduce((s, m) => s + m.memory.bytes, 0));
     });
 
-    it('feedback belongs to its organization', async () => {
+    it('feedback belongs to its namespace and takes storage, in the same holdings as memories', async () => {
       const { store } = world();
+      const org = `org_f_${n++}_${Math.random()}`;
+      const [ns, other] = [`ns_${n++}_${Math.random()}`, `ns_${n++}_${Math.random()}`];
+      const data = { feedbackType: 'thumbs_up', feedbackText: 'ü'.repeat(40) };
+      const fb = (id: string, namespaceId = ns) => ({ id, organizationId: org, namespaceId, searchId: 's1', userId: null, externalUserId: null, data, bytes: feedbackBytes(data), createdAt: 1 });
       const id = `fb_${n++}_${Math.random()}`;
-      await store.feedback.insert([{ id, organizationId: 'org_a', namespaceId: null, searchId: 's1', userId: null, externalUserId: null, data: { feedbackType: 'thumbs_up' }, createdAt: 1 }]);
-      expect(await store.feedback.get('org_a', id)).toMatchObject({ searchId: 's1', data: { feedbackType: 'thumbs_up' } });
-      expect(await store.feedback.get('org_b', id)).toBeNull();
+      expect(await store.feedback.insert([fb(id)], ANY)).toEqual({ outcome: 'inserted' });
+      expect(await store.feedback.get(ns, id)).toMatchObject({ searchId: 's1', data, bytes: feedbackBytes(data) });
+      expect(await store.feedback.get(other, id)).toBeNull();
+      const m = memory(ns, 'a memory beside it', { organizationId: org });
+      await store.memories.insert([m], ANY);
+      expect(await store.memories.holdings('namespace', ns)).toEqual({ memories: 1, bytes: m.bytes + feedbackBytes(data) });
+      // Storage is shared: feedback is refused when it would pass the bytes limit, and adds nothing.
+      const full = limited({ bytes: m.bytes + 2 * feedbackBytes(data) - 1 });
+      expect(await store.feedback.insert([fb(`${id}_2`)], full)).toMatchObject({ outcome: 'refused', refusal: { scope: 'organization', metric: 'bytes', requested: feedbackBytes(data) } });
+      expect(await store.feedback.get(ns, `${id}_2`)).toBeNull();
+      await store.feedback.insert([fb(`${id}_3`, other)], ANY);
+      expect(await store.feedback.deleteAll(ns)).toEqual({ memories: 0, bytes: feedbackBytes(data) });
+      expect(await store.feedback.get(ns, id)).toBeNull();
+      expect(await store.memories.holdings('organization', org)).toEqual({ memories: 1, bytes: m.bytes + feedbackBytes(data) });
+      expect(await store.memories.holdings('namespace', ns)).toEqual({ memories: 1, bytes: m.bytes });
     });
   });
 }

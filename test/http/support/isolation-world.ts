@@ -258,7 +258,8 @@ async function snapshotOf(s: TestServer, org: OrgFixture) {
   for (const ns of namespaces) {
     memories[ns.id] = (await s.store.memories.search(ns.id, { text: TOKEN, limit: 1000 })).map((m) => ({ id: m.memory.id, content: m.memory.content, updatedAt: m.memory.updatedAt })).sort((a, b) => a.id.localeCompare(b.id));
   }
-  const feedback = await Promise.all(org.feedbackIds.map((id) => s.store.feedback.get(org.id, id)));
+  const feedbackIn = async (id: string) => (await Promise.all(namespaces.map((n) => s.store.feedback.get(n.id, id)))).find((f) => f !== null) ?? null;
+  const feedback = await Promise.all(org.feedbackIds.map(feedbackIn));
   const refs: CounterRef[] = [];
   const scopes: [CounterRef['scope'], string][] = [['organization', org.id], ...namespaces.map((n) => ['namespace', n.id] as [CounterRef['scope'], string]), ...org.keyIds.map((id) => ['api_key', id] as [CounterRef['scope'], string])];
   for (const [scope, scopeId] of scopes) {

@@ -14,7 +14,7 @@ import { loadDefaultPlans } from '../../support/world.js';
 import { startServerProcesses, type ServerProcess } from './servers.js';
 
 export const KEY_SECRET = 'load-test-secret-0123456789abcdefghij';
-export const ADMIN_KEY = 'load-test-admin-key-0123456789';
+export const ADMIN_KEY = 'load-test-admin-key-0123456789abcdef';
 const CALLS = 50_000;
 const CONCURRENCY = 200;
 
