@@ -6,6 +6,7 @@ import type { Clock } from '../core/ports.js';
 import { NO_CAP, type ApiKey, type Namespace, type Organization } from '../core/tenants.js';
 import type { InteractionLog } from '../stores/contract/index.js';
 import { dailySeries } from './usage-daily.js';
+import type { UsageView } from './usage-access.js';
 import { apiKeySection, namespaceSection, type ScopeDirectory } from './usage-scopes.js';
 import { summarizeUsage, type UsageGroup } from './usage-summary.js';
 
@@ -14,6 +15,8 @@ export interface UsageReportRequest {
   /** Narrow to one namespace or one key (of this organization). */
   readonly namespace?: Namespace | null;
   readonly apiKey?: ApiKey | null;
+  /** Whose key details the report shows (resolveUsageView); all when absent (the operator). */
+  readonly keyDetails?: UsageView['keyDetails'];
   /** The period starting in this month; the current period when absent. */
   readonly month?: { readonly year: number; readonly month: number } | null;
 }
@@ -40,7 +43,7 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
         ...(namespace ? { namespaceId: namespace.id } : {}),
         ...(apiKey ? { apiKeyId: apiKey.id } : {}),
       });
-      const view = { organizationId: org.id, namespace, apiKey };
+      const view = { organizationId: org.id, namespace, apiKey, keyDetails: request.keyDetails ?? 'all' };
       const [namespaces, apiKeys] = await Promise.all([
         namespaceSection(deps.directory, view, summary.typedGroups.namespace),
         apiKeySection(deps.directory, view, summary.typedGroups.api_key),

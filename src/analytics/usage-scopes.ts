@@ -2,10 +2,13 @@ import { INTERACTION_TYPES, type InteractionType } from '../core/catalogue.js';
 import type { LimitField } from '../core/plans.js';
 import type { ApiKey, Namespace } from '../core/tenants.js';
 import type { TenantDirectory } from '../stores/contract/index.js';
+import type { UsageView } from './usage-access.js';
 import type { TypedUsageGroup, UsageGroup } from './usage-summary.js';
 
 /** The part of the tenant directory the report reads names, prefixes, caps and overrides from. */
 export type ScopeDirectory = Pick<TenantDirectory, 'listNamespaces' | 'getNamespace' | 'listApiKeys' | 'getApiKey'>;
+
+type KeyDetails = UsageView['keyDetails'];
 
 const MONTHLY_FIELD: Readonly<Record<InteractionType, LimitField>> = {
   mini: 'max_mini_interactions_per_month',
@@ -65,9 +68,10 @@ export async function namespaceSection(
  */
 export async function apiKeySection(
   directory: ScopeDirectory,
-  view: { organizationId: string; namespace: Namespace | null; apiKey: ApiKey | null },
+  view: { organizationId: string; namespace: Namespace | null; apiKey: ApiKey | null; keyDetails: KeyDetails },
   usage: readonly TypedUsageGroup[],
 ) {
+  const detailed = (key: ApiKey) => view.keyDetails === 'all' || view.keyDetails.only === key.id;
   const byId = new Map(usage.map((g) => [g.key, g]));
   const listed = view.apiKey
     ? [view.apiKey]
@@ -80,11 +84,12 @@ export async function apiKeySection(
   return keys
     .map((key) => ({
       api_key_id: key.id,
-      name: key.name,
-      prefix: key.prefix,
+      // Another key's name, prefix and permissions are for callers that manage keys (resolveUsageView).
+      name: detailed(key) ? key.name : null,
+      prefix: detailed(key) ? key.prefix : null,
       kind: key.kind,
       namespace_id: key.namespaceId,
-      permissions: key.permissions,
+      permissions: detailed(key) ? key.permissions : null,
       created_at: iso(key.createdAt),
       last_used_at: iso(key.lastUsedAt),
       expires_at: iso(key.expiresAt),
@@ -93,7 +98,7 @@ export async function apiKeySection(
       refused: refusedOf(byId.get(key.id)),
       interactions: typedUsage(byId.get(key.id), (type) => key.monthlyCap[type]),
     }))
-    .sort((a, b) => a.name.localeCompare(b.name) || a.api_key_id.localeCompare(b.api_key_id));
+    .sort((a, b) => (a.name ?? '\uffff').localeCompare(b.name ?? '\uffff') || a.api_key_id.localeCompare(b.api_key_id));
 }
 
 async function allNamespaces(directory: ScopeDirectory, organizationId: string): Promise<Namespace[]> {

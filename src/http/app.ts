@@ -96,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(memoryRoutes, { memory, holdingLimits });
       await v1.register(feedbackRoutes, { memory, holdingLimits });
       await v1.register(namespaceRoutes, { tenancy: deps.tenancy, memory });
-      await v1.register(usageRoutes, { tenancy: deps.tenancy, reports });
+      await v1.register(usageRoutes, { directory: deps.store.directory, reports });
     },
     { prefix: '/v1' },
   );
@@ -109,7 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/admin' },
   );
 
-  await app.register(functionRoutes, { meter: deps.meter, tenancy: deps.tenancy, adminKeys: deps.adminKeys, reports });
+  await app.register(functionRoutes, { meter: deps.meter, directory: deps.store.directory, adminKeys: deps.adminKeys, reports });
   await app.register(dashboardRoutes, { root: deps.dashboardRoot ?? DASHBOARD_ROOT });
   return app;
 }

@@ -39,8 +39,6 @@ interface Response {
 interface Problem {
   readonly message: string;
   readonly category?: Category;
-  /** allowed: a 2xx where a refusal was due; org-key: an organization key's name, prefix or permissions shown. */
-  readonly tag?: 'allowed' | 'org-key';
 }
 interface Case {
   readonly route: string;
@@ -89,9 +87,7 @@ interface Violation {
   readonly target: TargetKind;
   readonly status: number;
   readonly category: Category;
-  readonly tag: Problem['tag'] | undefined;
   readonly message: string;
-  readonly known: string | null;
 }
 
 const MONTH = { month: 11, year: 2026 };
@@ -138,22 +134,30 @@ async function feedbackStaysWithCaller(w: World, c: Case, ids: string[]): Promis
   return problems;
 }
 
-/** A namespace key's report shows its own namespace only: its namespaces, its keys, no organization key. */
+/**
+ * A report shows another key's name, prefix and permissions only to a caller that manages keys (an
+ * organization key with write); a namespace key's report shows its own namespace only: its
+ * namespaces, its keys, and the usage (never the details) of an organization key that called into it.
+ */
 function usageInView(w: World, c: Case, res: Response): Problem[] {
   if (res.status >= 300 || typeof res.body !== 'object' || res.body === null) return [];
   const r = res.body;
   const problems: Problem[] = [];
   if (r.organization_id !== w.orgs.A.id) problems.push({ category: 'cross-org', message: `the report is of organization ${r.organization_id}` });
+  const managesKeys = c.caller.kind === 'organization' && c.caller.permissions.includes('write');
+  for (const k of r.api_keys ?? []) {
+    const own = k.prefix !== null && c.caller.key?.startsWith(k.prefix);
+    if (!managesKeys && !own && (k.name !== null || k.prefix !== null || k.permissions !== null)) {
+      problems.push({ category: 'intra-org', message: `api_keys[] shows the details of ${k.kind} key ${k.api_key_id}: "${k.name}" (prefix ${k.prefix}, permissions ${k.permissions?.join('+')})` });
+    }
+  }
   if (c.caller.kind !== 'namespace') return problems;
   const own = c.caller.namespaceId;
-  const intra = (message: string, tag?: 'org-key') => problems.push({ category: 'intra-org', message, ...(tag ? { tag } : {}) });
+  const intra = (message: string) => problems.push({ category: 'intra-org', message });
   // Narrowed to a key (api_key_id), the report's scope is that key, still inside the caller's namespace.
   if (!['namespace', 'api_key'].includes(r.scope) || r.namespace_id !== own) intra(`a namespace key's report has scope "${r.scope}" and namespace ${r.namespace_id}`);
   for (const n of [...(r.namespaces ?? []), ...(r.by_namespace ?? [])]) if (n.namespace_id !== own) intra(`the report shows namespace ${n.namespace_id}`);
-  for (const k of r.api_keys ?? []) {
-    if (k.kind === 'organization') intra(`api_keys[] shows the organization key "${k.name}" (prefix ${k.prefix}, permissions ${k.permissions.join('+')})`, 'org-key');
-    else if (k.namespace_id !== own) intra(`api_keys[] shows key "${k.name}" of namespace ${k.namespace_id}`);
-  }
+  for (const k of r.api_keys ?? []) if (k.kind !== 'organization' && k.namespace_id !== own) intra(`api_keys[] shows key ${k.api_key_id} of namespace ${k.namespace_id}`);
   return problems;
 }
 
@@ -268,8 +272,8 @@ const ROUTES: Readonly<Record<string, RouteEntry>> = {
       verify: async (res) => (res.status < 300 ? feedbackStaysWithCaller(w, c, res.body.feedback_ids) : []),
     })),
   },
-  // An organization key reading feedback of a namespace that is not its default one: the README does not say; either is accepted.
-  'GET /v1/feedback/:feedback_id': { access: 'key', scope: 'namespace', orgKeyOnSibling: 'either', variants: one(async (_w, c) => ({ url: `/v1/feedback/${c.target.ns.feedbackId}` })) },
+  // Feedback lives in a namespace like memories: an organization key reads its default namespace's only.
+  'GET /v1/feedback/:feedback_id': { access: 'key', scope: 'namespace', orgKeyOnSibling: 'deny', variants: one(async (_w, c) => ({ url: `/v1/feedback/${c.target.ns.feedbackId}` })) },
 
   'POST /v1/namespace': {
     access: 'key',
@@ -426,7 +430,7 @@ function judge(c: Case, res: Response): Problem[] {
     return res.status < 300 ? [] : [{ message: `expected 2xx (${expected.why}), got ${res.status} ${res.body?.error_code ?? ''}` }];
   }
   if (expected.outcome === 'deny') {
-    if (res.status < 300) return [{ tag: 'allowed', message: `answered ${res.status} where ${expected.statuses.join('/')} was due (${expected.why})` }];
+    if (res.status < 300) return [{ message: `answered ${res.status} where ${expected.statuses.join('/')} was due (${expected.why})` }];
     if (!expected.statuses.includes(res.status)) return [{ message: `expected ${expected.statuses.join('/')} (${expected.why}), got ${res.status} ${res.body?.error_code ?? ''}` }];
   }
   return [];
@@ -444,7 +448,7 @@ function leaks(w: World, c: Case, req: Request, res: Response): Problem[] {
     else if (!c.caller.valid) category = 'auth';
     else if (secret.side !== 'A') category = 'cross-org';
     else if (c.caller.kind === 'namespace' && (secret.orgKey || (secret.namespaceId !== null && secret.namespaceId !== c.caller.namespaceId))) category = 'intra-org';
-    if (category) problems.push({ category, message: `the response shows ${secret.label} "${secret.value}"`, ...(secret.orgKey ? { tag: 'org-key' as const } : {}) });
+    if (category) problems.push({ category, message: `the response shows ${secret.label} "${secret.value}"` });
   }
   return problems;
 }
@@ -456,26 +460,6 @@ function targetOf(w: World, caller: Caller, kind: TargetKind): Target {
   if (kind === 'own') return { kind, side: 'A', org: A, ns: own };
   if (kind === 'sibling') return { kind, side: 'A', org: A, ns: other };
   return { kind, side: 'B', org: B, ns: B.namespaces[0] };
-}
-
-/** Issue 17: the holes the project knows of. Each is an it.fails below, red once fixed. */
-const HOLES = {
-  orgFunction: 'issue 17: getOrganizationInteractions answers a namespace key with the whole organization',
-  siblingFunctions: "issue 17: getNamespaceInteractions / getApiKeyInteractions answer a namespace key with another namespace's usage",
-  writeOnlyFunctions: 'issue 17: the functions answer a write-only key that /v1/usage refuses',
-  // Issue 17 names a read-only key; the matrix found every namespace key of the namespace the
-  // organization key called into sees them (noted on issue 17).
-  readOnlyUsage: "issue 17: a namespace key (read-only or not) sees the organization key's name, prefix and permissions in /v1/usage",
-} as const;
-const NAMESPACE_KEYS = new Set(['nsKey', 'nsKeyOther', 'readOnly', 'writeOnly']);
-
-function knownHole(v: Omit<Violation, 'known'>): string | null {
-  const nsKey = NAMESPACE_KEYS.has(v.caller);
-  if (v.route.startsWith('POST /functions/') && v.caller === 'writeOnly' && v.category === 'permission' && v.tag === 'allowed') return HOLES.writeOnlyFunctions;
-  if (v.route === 'POST /functions/getOrganizationInteractions' && nsKey && v.target !== 'foreign' && v.tag === 'allowed') return HOLES.orgFunction;
-  if ((v.route === 'POST /functions/getNamespaceInteractions' || v.route === 'POST /functions/getApiKeyInteractions') && nsKey && v.target === 'sibling' && v.tag === 'allowed') return HOLES.siblingFunctions;
-  if (/^(GET|HEAD) \/v1\/usage$/.test(v.route) && nsKey && v.tag === 'org-key') return HOLES.readOnlyUsage;
-  return null;
 }
 
 // The server starts while the file is collected: the route tree decides which tests exist.
@@ -517,8 +501,8 @@ beforeAll(async () => {
   for (const { c, req, res } of prepared) {
     const problems = [...judge(c, res!), ...leaks(w, c, req, res!), ...(req.verify ? await req.verify(res!) : [])];
     for (const p of problems) {
-      const v = { route: c.route, variant: c.variant, caller: c.caller.name, target: c.target.kind, status: res!.status, category: p.category ?? c.expected.category, tag: p.tag, message: p.message };
-      violations.push({ ...v, known: knownHole(v) });
+      const v = { route: c.route, variant: c.variant, caller: c.caller.name, target: c.target.kind, status: res!.status, category: p.category ?? c.expected.category, message: p.message };
+      violations.push(v);
     }
   }
   cases = prepared.length;
@@ -527,19 +511,17 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const open = violations.filter((v) => !v.known);
-  const known = violations.filter((v) => v.known);
   const variants = APP_ROUTES.reduce((n, r) => n + Object.keys(entryOf(r)?.variants ?? {}).length, 0);
   console.log(
     `tenant-isolation matrix: ${APP_ROUTES.length} routes (${variants} with their variants) × ${CALLER_NAMES.length} callers × ${TARGETS.length} targets = ${cases} cases; ` +
-      `${violations.length} violations: ${known.length} of issue 17 (${new Set(known.map(caseKey)).size} cases), ${open.length} others (${new Set(open.map(caseKey)).size} cases)`,
+      `${violations.length} violations (${new Set(violations.map(caseKey)).size} cases)`,
   );
   await s.close();
 });
 
 const caseKey = (v: Violation) => `${v.route}${v.variant === 'default' ? '' : ` [${v.variant}]`} ${v.caller} → ${v.target}`;
 const describeViolation = (v: Violation) => `${caseKey(v)} (${v.status}): ${v.category}: ${v.message}`;
-const openOf = (route: string, categories: readonly Category[]) => violations.filter((v) => v.route === route && !v.known && categories.includes(v.category)).map(describeViolation);
+const openOf = (route: string, categories: readonly Category[]) => violations.filter((v) => v.route === route && categories.includes(v.category)).map(describeViolation);
 const ACROSS: readonly Category[] = ['auth', 'permission', 'cross-org', 'control', 'public', 'server'];
 
 describe('tenant isolation matrix: organizations A and B, every key kind, every route', () => {
@@ -559,7 +541,7 @@ describe('tenant isolation matrix: organizations A and B, every key kind, every 
 
   it('the fixture holds: every caller, every target, and the owners of each resource are served', () => {
     expect(cases).toBe(APP_ROUTES.reduce((n, r) => n + Object.keys(entryOf(r)?.variants ?? {}).length, 0) * CALLER_NAMES.length * TARGETS.length);
-    expect(violations.filter((v) => v.category === 'control' && !v.known).map(describeViolation)).toEqual([]);
+    expect(violations.filter((v) => v.category === 'control').map(describeViolation)).toEqual([]);
   });
 
   it("after all of A's calls, B's usage, counters, events, directory, memories and feedback are unchanged", () => {
@@ -580,13 +562,6 @@ describe('inside an organization: a namespace key stays in its namespace', () =>
       expect(openOf(route, ['intra-org'])).toEqual([]);
     });
   }
-
-  const knownOf = (hole: string) => violations.filter((v) => v.known === hole).map(describeViolation);
-  // Issue 17: each of these fails while the hole exists; once fixed, this it.fails turns red: make it an `it`.
-  it.fails(HOLES.orgFunction, () => expect(knownOf(HOLES.orgFunction)).toEqual([]));
-  it.fails(HOLES.siblingFunctions, () => expect(knownOf(HOLES.siblingFunctions)).toEqual([]));
-  it.fails(HOLES.writeOnlyFunctions, () => expect(knownOf(HOLES.writeOnlyFunctions)).toEqual([]));
-  it.fails(HOLES.readOnlyUsage, () => expect(knownOf(HOLES.readOnlyUsage)).toEqual([]));
 });
 
 describe('no customer-writable field raises a limit (an organization on the developer tier)', () => {

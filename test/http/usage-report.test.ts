@@ -136,4 +136,28 @@ describe('GET /v1/usage: the sections the dashboard shows', () => {
     expect(backend.namespaces.map((n: any) => n.namespace_id)).toEqual([ns.production]);
     expect(backend.namespaces[0].interactions.mini.used).toBe(8);
   });
+
+  it('one rule for every surface: another key\'s details only for a key that manages keys; the functions answer what /v1/usage would', async () => {
+    // The production key sees the organization key's usage in its namespace, not its name, prefix or permissions.
+    const production = byId((await usage(keys.prod.key)).api_keys, 'api_key_id');
+    expect(production[keys.prod.id]).toMatchObject({ name: 'backend', permissions: expect.any(Array) });
+    expect(production[keys.org.id]).toMatchObject({ kind: 'organization', name: null, prefix: null, permissions: null, interactions: { mini: { used: 4 } } });
+    // The organization key (read, write, delete) manages keys: it sees every key's details.
+    const all = byId((await usage(keys.org.key)).api_keys, 'api_key_id');
+    expect(all[keys.prod.id]).toMatchObject({ name: 'backend', prefix: expect.any(String) });
+
+    const fn = (name: string, key: string, body: object) => s.call({ method: 'POST', url: `/functions/${name}`, key, body: { month: 10, year: 2026, ...body } });
+    const writeOnly = (await s.call({ method: 'POST', url: `/admin/namespaces/${ns.production}/api-keys`, admin: true, body: { name: 'writer', permissions: ['write'] } })).body.key;
+    expect((await s.call({ method: 'GET', url: '/v1/usage', key: writeOnly })).status).toBe(403);
+    expect((await fn('getNamespaceInteractions', writeOnly, { namespaceId: ns.production })).status).toBe(403);
+    expect((await fn('getOrganizationInteractions', keys.prod.key, { organizationId: orgId })).status).toBe(403);
+    expect((await fn('getNamespaceInteractions', keys.prod.key, { namespaceId: ns.staging })).status).toBe(403);
+    expect((await fn('getApiKeyInteractions', keys.prod.key, { apiKeyId: keys.staging.id })).status).toBe(403);
+    const own = await fn('getNamespaceInteractions', keys.prod.key, { namespaceId: ns.production });
+    expect(own.status).toBe(200);
+    expect(own.body.result.total).toBe((await usage(keys.prod.key, '?month=2026-10')).interactions.mini.used + (await usage(keys.prod.key, '?month=2026-10')).interactions.premium.used);
+    expect((await fn('getOrganizationInteractions', keys.org.key, { organizationId: orgId })).status).toBe(200);
+    // The admin asks by id alone; an id no organization has is a 404 for it.
+    expect((await s.call({ method: 'POST', url: '/functions/getNamespaceInteractions', admin: true, body: { namespaceId: 'ns_nope', month: 10, year: 2026 } })).status).toBe(404);
+  });
 });

@@ -45,7 +45,7 @@ export function limitColumns(report: UsageReport): LimitColumn[] {
     }
     for (const key of report.api_keys) {
       const own = key.interactions[type];
-      if (own.limit !== null) bars.push(bar(key.api_key_id, 'api_key', key.name, type, own.used, own.limit));
+      if (own.limit !== null) bars.push(bar(key.api_key_id, 'api_key', key.name ?? key.api_key_id, type, own.used, own.limit));
     }
     return { type, bars, organizationLimit: wholeOrganization ? null : report.limits[type].organization };
   });

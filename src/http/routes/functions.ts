@@ -1,38 +1,48 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { UsageReports } from '../../analytics/index.js';
+import { resolveUsageView, type UsageAsk, type UsageCaller, type UsageReports } from '../../analytics/index.js';
+import type { ScopeDirectory } from '../../analytics/usage-scopes.js';
 import { TollgateError } from '../../core/errors.js';
 import type { Meter } from '../../metering/index.js';
-import type { AdminKeys, Tenancy } from '../../tenancy/index.js';
+import type { AdminKeys } from '../../tenancy/index.js';
 import { apiKeyOf } from '../plugins/auth.js';
 import { ApiKeyInteractionsBody, NamespaceInteractionsBody, OrganizationInteractionsBody } from './functions-schemas.js';
 
 /**
  * Parse-style dashboard functions (POST /functions/<name> → { result }), answering from the exact
  * Interaction records. The admin key (X-Admin-Key, or X-Parse-Master-Key) sees every organization;
- * an API key sees its own organization only (403 otherwise).
+ * an API key sees exactly what GET /v1/usage would show it (resolveUsageView: the read permission,
+ * its own organization, a namespace key its own namespace), 403 otherwise.
  */
-export async function functionRoutes(parent: FastifyInstance, options: { meter: Meter; tenancy: Tenancy; adminKeys: AdminKeys; reports: UsageReports }) {
+export async function functionRoutes(parent: FastifyInstance, options: { meter: Meter; directory: ScopeDirectory; adminKeys: AdminKeys; reports: UsageReports }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['functions'];
 
-  /** The organization the caller may read, or null for the admin (any). */
-  const callerOrganization = async (request: FastifyRequest): Promise<string | null> => {
+  const callerOf = async (request: FastifyRequest): Promise<UsageCaller> => {
     const admin = request.headers['x-admin-key'] ?? request.headers['x-parse-master-key'];
-    if (typeof admin === 'string' && (await options.adminKeys.verify(admin))) return null;
+    if (typeof admin === 'string' && (await options.adminKeys.verify(admin))) return { admin: true };
     const auth = await options.meter.authenticate(apiKeyOf(request));
     if (!auth.ok) throw auth.error;
-    return auth.value.organization.id;
+    return { admin: false, organizationId: auth.value.organization.id, apiKey: auth.value.apiKey };
   };
-  const denied = () => new TollgateError('PERMISSION_DENIED', { message: "An API key reads its own organization's interactions only." });
+  const viewOf = async (request: FastifyRequest, ask: UsageAsk) => resolveUsageView(options.directory, await callerOf(request), ask);
+  /**
+   * The admin asks by namespace or key id alone: its organization is the one the namespace or key
+   * belongs to (404 when none has it). A key's own organization is assumed, so that another
+   * organization's id is refused exactly as /v1/usage refuses it.
+   */
+  const scopedView = async (request: FastifyRequest, kind: 'namespace' | 'API key', id: string, owner: { organizationId: string } | null, ask: UsageAsk) => {
+    const caller = await callerOf(request);
+    if (caller.admin && !owner) throw new TollgateError('NOT_FOUND', { message: `No ${kind} with id "${id}".`, details: { field: kind === 'namespace' ? 'namespaceId' : 'apiKeyId' } });
+    return resolveUsageView(options.directory, caller, { ...ask, organizationId: caller.admin ? owner!.organizationId : undefined });
+  };
 
   app.post(
     '/functions/getOrganizationInteractions',
     { schema: { tags, summary: 'Interactions of an organization in a month', body: OrganizationInteractionsBody } },
     async (request) => {
-      const allowed = await callerOrganization(request);
       const { organizationId, month, year } = request.body;
-      if (allowed !== null && allowed !== organizationId) throw denied();
+      await viewOf(request, { organizationId, wholeOrganization: true });
       return { result: await options.reports.interactionTotals({ organizationId, month, year }) };
     },
   );
@@ -41,13 +51,9 @@ export async function functionRoutes(parent: FastifyInstance, options: { meter: 
     '/functions/getNamespaceInteractions',
     { schema: { tags, summary: 'Interactions of a namespace in a month', body: NamespaceInteractionsBody } },
     async (request) => {
-      const allowed = await callerOrganization(request);
       const { namespaceId, month, year } = request.body;
-      if (allowed !== null) {
-        const ns = await options.tenancy.getNamespace(namespaceId).catch(() => null);
-        if (!ns || ns.organizationId !== allowed) throw denied();
-      }
-      return { result: await options.reports.interactionTotals({ namespaceId, month, year }) };
+      const view = await scopedView(request, 'namespace', namespaceId, await options.directory.getNamespace(namespaceId).catch(() => null), { namespaceId });
+      return { result: await options.reports.interactionTotals({ namespaceId: view.namespace!.id, month, year }) };
     },
   );
 
@@ -55,13 +61,9 @@ export async function functionRoutes(parent: FastifyInstance, options: { meter: 
     '/functions/getApiKeyInteractions',
     { schema: { tags, summary: 'Interactions of an API key in a month', body: ApiKeyInteractionsBody } },
     async (request) => {
-      const allowed = await callerOrganization(request);
       const { apiKeyId, month, year } = request.body;
-      if (allowed !== null) {
-        const key = await options.tenancy.getApiKey(apiKeyId);
-        if (!key || key.organizationId !== allowed) throw denied();
-      }
-      return { result: await options.reports.interactionTotals({ apiKeyId, month, year }) };
+      const view = await scopedView(request, 'API key', apiKeyId, await options.directory.getApiKey(apiKeyId).catch(() => null), { apiKeyId });
+      return { result: await options.reports.interactionTotals({ apiKeyId: view.apiKey!.id, month, year }) };
     },
   );
 }

@@ -25,8 +25,9 @@ export function apiKeysView(report: UsageReport): HTMLElement {
       rows: report.api_keys.map((key) => ({
         key: key.api_key_id,
         cells: [
-          h('span', { class: 'name' }, key.name, status(key)),
-          h('code', {}, `${key.prefix}…`),
+          // A key whose details this caller may not see (not one it manages) shows its id only.
+          h('span', { class: 'name' }, key.name ?? h('span', { class: 'muted' }, 'Another key'), status(key)),
+          key.prefix === null ? h('code', {}, key.api_key_id) : h('code', {}, `${key.prefix}…`),
           key.namespace_id === null ? h('span', { class: 'muted' }, 'Organization key') : (namespaceNames.get(key.namespace_id) ?? key.namespace_id),
           formatDateTime(key.last_used_at),
           ...usageCells(key.interactions.mini, 'None'),

@@ -54,7 +54,7 @@ export function filtersView(state: ViewState, options: FilterOptions, onChange: 
       'filter-key',
       'API key',
       state.apiKeyId ?? '',
-      [['', 'All keys'], ...keys.map((k): [string, string] => [k.api_key_id, `${k.name} (${k.prefix}…)`])],
+      [['', 'All keys'], ...keys.map((k): [string, string] => [k.api_key_id, k.name === null ? k.api_key_id : `${k.name} (${k.prefix}…)`])],
       (id) => onChange({ ...state, apiKeyId: id || null }),
     ),
   );
