@@ -19,7 +19,12 @@ export interface UsageReportRequest {
   readonly keyDetails?: UsageView['keyDetails'];
   /** The period starting in this month; the current period when absent. */
   readonly month?: { readonly year: number; readonly month: number } | null;
+  /** The page of each per-namespace and per-key list; the first DEFAULT_PAGE entries when absent. */
+  readonly page?: { readonly offset?: number | undefined; readonly limit?: number | undefined };
 }
+
+/** Entries of each per-namespace and per-key list a report carries unless asked for another page. */
+export const DEFAULT_PAGE = 100;
 
 /** What a report covers: the whole organization, one namespace, or one key. */
 export type UsageScope = 'organization' | 'namespace' | 'api_key';
@@ -73,6 +78,17 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
         const limit = limitFor(type);
         return { used, calls: summary.totals[type].calls, limit, remaining: limit === null ? null : Math.max(0, limit - used) };
       };
+      // An organization may have thousands of keys: each list is one page, with its total, so that an
+      // answer stays small however large the organization is.
+      const offset = request.page?.offset ?? 0;
+      const limit = request.page?.limit ?? DEFAULT_PAGE;
+      const lists = {
+        namespaces,
+        api_keys: apiKeys,
+        by_namespace: summary.groups.namespace.map(groupJson('namespace_id')),
+        by_api_key: summary.groups.api_key.map(groupJson('api_key_id')),
+      };
+      const paged = <T>(list: T[]) => list.slice(offset, offset + limit);
       return {
         organization_id: org.id,
         organization_name: org.name,
@@ -88,8 +104,8 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
         },
         interactions: { mini: interactions('mini'), premium: interactions('premium') },
         by_operation_type: summary.groups.operation_type.map(groupJson('operation_type')),
-        by_namespace: summary.groups.namespace.map(groupJson('namespace_id')),
-        by_api_key: summary.groups.api_key.map(groupJson('api_key_id')),
+        by_namespace: paged(lists.by_namespace),
+        by_api_key: paged(lists.by_api_key),
         top_api_keys: topGroups(summary.groups.api_key, TOP_KEYS).map(groupJson('api_key_id')),
         by_day: summary.groups.day.map(groupJson('day')),
         by_type: summary.groups.type.map(groupJson('type')),
@@ -97,8 +113,9 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
         refused_by_reason: summary.refusedByReason,
         limits: { mini: scopeLimits('mini'), premium: scopeLimits('premium') },
         daily: dailySeries(period, now, summary.typedGroups.day),
-        namespaces,
-        api_keys: apiKeys,
+        namespaces: paged(lists.namespaces),
+        api_keys: paged(lists.api_keys),
+        page: { offset, limit, totals: Object.fromEntries(Object.entries(lists).map(([name, list]) => [name, list.length])) as Record<keyof typeof lists, number> },
       };
     },
 

@@ -104,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (admin) => {
       await admin.register(adminAuthPlugin, { adminKeys: deps.adminKeys });
-      await admin.register(adminRoutes, { tenancy: deps.tenancy, plans: deps.meter.plans, reports });
+      await admin.register(adminRoutes, { tenancy: deps.tenancy, plans: deps.meter.plans, reports, directory: deps.store.directory });
     },
     { prefix: '/admin' },
   );

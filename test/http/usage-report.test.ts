@@ -160,4 +160,20 @@ describe('GET /v1/usage: the sections the dashboard shows', () => {
     // The admin asks by id alone; an id no organization has is a 404 for it.
     expect((await s.call({ method: 'POST', url: '/functions/getNamespaceInteractions', admin: true, body: { namespaceId: 'ns_nope', month: 10, year: 2026 } })).status).toBe(404);
   });
+
+  it('paged: each per-namespace and per-key list carries one page (100 entries by default) and its total', async () => {
+    const big = await s.tenant();
+    for (let i = 0; i < 120; i++) await s.call({ method: 'POST', url: `/admin/namespaces/${big.nsId}/api-keys`, admin: true, body: { name: `k${String(i).padStart(3, '0')}` } });
+    const first = await usage((await s.call({ method: 'POST', url: `/admin/organizations/${big.orgId}/api-keys`, admin: true, body: { name: 'org' } })).body.key);
+    expect(first.api_keys).toHaveLength(100);
+    expect(first.page).toEqual({ offset: 0, limit: 100, totals: { namespaces: 1, api_keys: 122, by_namespace: 0, by_api_key: 0 } });
+    const orgKey = (await s.call({ method: 'POST', url: `/admin/organizations/${big.orgId}/api-keys`, admin: true, body: { name: 'org 2' } })).body.key;
+    const rest = await usage(orgKey, '?offset=100&limit=50');
+    // A second organization key since: 123 keys, the last 23 on the page from 100.
+    expect(rest.page.totals.api_keys).toBe(123);
+    expect(rest.api_keys).toHaveLength(23);
+    expect((await s.call({ method: 'GET', url: '/v1/usage?limit=1001', key: orgKey })).status).toBe(400);
+    const admin = await s.call({ method: 'GET', url: `/admin/organizations/${big.orgId}/usage?limit=10`, admin: true });
+    expect(admin.body.api_keys).toHaveLength(10);
+  });
 });

@@ -32,12 +32,12 @@ async function getJson<T>(session: Session, path: string): Promise<T> {
 }
 
 function query(filters: UsageFilters): string {
-  const params = new URLSearchParams();
+  // The dashboard lists up to the largest page of namespaces and keys a report carries.
+  const params = new URLSearchParams({ limit: '1000' });
   if (filters.month) params.set('month', filters.month);
   if (filters.namespaceId) params.set('namespace_id', filters.namespaceId);
   if (filters.apiKeyId) params.set('api_key_id', filters.apiKeyId);
-  const text = params.toString();
-  return text ? `?${text}` : '';
+  return `?${params.toString()}`;
 }
 
 /** GET /v1/usage with an API key; GET /admin/organizations/:id/usage (the same report) for the admin. */

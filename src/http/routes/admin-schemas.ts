@@ -1,7 +1,8 @@
 /** Request schemas of the operator's API (/admin), every field bounded. */
 import { Type } from 'typebox';
+import { ReportQuery } from './usage-schemas.js';
 import { SUBSCRIPTION_STATUSES } from '../../core/tenants.js';
-import { COUNT_MAX, Environment, ID_MAX, Id, Name, Offset, PageSize, Permissions, RateLimits } from './common-schemas.js';
+import { COUNT_MAX, Environment, Id, Name, Offset, PageSize, Permissions, RateLimits } from './common-schemas.js';
 import { NullableInteger, NullableString } from './nullable.js';
 
 export const IdParams = Type.Object({ id: Id });
@@ -53,8 +54,4 @@ export const UpdateNamespaceBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const UsageQuery = Type.Object({
-  month: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}$' })),
-  namespace_id: Type.Optional(Type.String({ maxLength: ID_MAX })),
-  api_key_id: Type.Optional(Type.String({ maxLength: ID_MAX })),
-});
+export const UsageQuery = Type.Object(ReportQuery);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { UsageReports } from '../../analytics/index.js';
+import { resolveUsageView, type UsageReports } from '../../analytics/index.js';
+import type { ScopeDirectory } from '../../analytics/usage-scopes.js';
 import { TollgateError } from '../../core/errors.js';
 import { parseMonth } from '../../core/periods.js';
 import type { Plans } from '../../core/plans.js';
@@ -23,7 +24,7 @@ const subscriptionInput = (s: SubscriptionBody | undefined) =>
 const issuedJson = (issued: IssuedApiKey) => ({ ...toApiKeyJson(issued.apiKey), key: issued.key });
 
 /** The operator's API (X-Admin-Key): organizations, plans, namespaces, keys, usage. */
-export async function adminRoutes(parent: FastifyInstance, options: { tenancy: Tenancy; plans: Plans; reports: UsageReports }) {
+export async function adminRoutes(parent: FastifyInstance, options: { tenancy: Tenancy; plans: Plans; reports: UsageReports; directory: ScopeDirectory }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const { tenancy } = options;
   const tags = ['admin'];
@@ -168,14 +169,11 @@ export async function adminRoutes(parent: FastifyInstance, options: { tenancy: T
     },
     async (request) => {
       const org = await tenancy.getOrganization(request.params.id);
-      const month = request.query.month ? parseMonth(request.query.month) : null;
-      if (request.query.month && !month) throw new TollgateError('VALIDATION_FAILED', { message: 'month must be YYYY-MM', details: { field: 'querystring.month' } });
-      const namespace = request.query.namespace_id ? await tenancy.getNamespace(request.query.namespace_id) : null;
-      const apiKey = request.query.api_key_id ? await tenancy.getApiKey(request.query.api_key_id) : null;
-      if ((namespace && namespace.organizationId !== org.id) || (request.query.api_key_id && (!apiKey || apiKey.organizationId !== org.id))) {
-        throw new TollgateError('NOT_FOUND', { message: 'That namespace or key is not part of this organization.' });
-      }
-      return options.reports.report({ organization: org, namespace, apiKey, month });
+      const q = request.query;
+      const month = q.month ? parseMonth(q.month) : null;
+      if (q.month && !month) throw new TollgateError('VALIDATION_FAILED', { message: 'month must be YYYY-MM', details: { field: 'querystring.month' } });
+      const view = await resolveUsageView(options.directory, { admin: true }, { organizationId: org.id, namespaceId: q.namespace_id, apiKeyId: q.api_key_id });
+      return options.reports.report({ organization: org, namespace: view.namespace, apiKey: view.apiKey, month, page: { offset: q.offset, limit: q.limit } });
     },
   );
 

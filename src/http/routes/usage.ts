@@ -33,7 +33,8 @@ export async function usageRoutes(parent: FastifyInstance, options: { directory:
         namespaceId: q.namespace_id,
         apiKeyId: q.api_key_id,
       });
-      return options.reports.report({ organization: tenant.organization, namespace: view.namespace, apiKey: view.apiKey, keyDetails: view.keyDetails, month });
+      const page = { offset: q.offset, limit: q.limit };
+      return options.reports.report({ organization: tenant.organization, namespace: view.namespace, apiKey: view.apiKey, keyDetails: view.keyDetails, month, page });
     },
   );
 }
