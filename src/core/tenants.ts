@@ -80,6 +80,8 @@ export interface ApiKey {
   readonly hash: string;
   readonly permissions: readonly Permission[];
   readonly monthlyCap: ApiKeyCap;
+  /** The key that minted it through the API; null when the operator made it. Revoking a key revokes what it minted. */
+  readonly parentKeyId: string | null;
   readonly createdAt: number;
   readonly lastUsedAt: number | null;
   readonly expiresAt: number | null;

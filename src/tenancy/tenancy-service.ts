@@ -143,6 +143,7 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
       hash: hashApiKey(deps.keySecret, generated.key),
       permissions: [...new Set(permissions)] as Permission[],
       monthlyCap: cap,
+      parentKeyId: parent?.id ?? null,
       createdAt: clock.now(),
       expiresAt,
     });

@@ -54,6 +54,7 @@ export function toApiKeyJson(key: ApiKey) {
     user_id: key.userId,
     permissions: key.permissions,
     monthly_cap: key.monthlyCap,
+    parent_key_id: key.parentKeyId,
     created_at: iso(key.createdAt),
     last_used_at: iso(key.lastUsedAt),
     expires_at: iso(key.expiresAt),

@@ -189,9 +189,16 @@ export function createParseDirectory(client: ParseClient, changePollMs: number):
     async revokeApiKey(id, atMs) {
       const key = await getApiKey(id);
       if (!key) return null;
-      if (key.revokedAt !== null) return key;
-      await client.request('PUT', `classes/${C.apiKey}/${id}`, { revoked_at: parseDate(atMs) });
-      emit({ kind: 'api_key', id, prefix: key.prefix });
+      // Then every key it minted, and theirs: breadth first, each revoked once (Parse has no
+      // transaction here; a retry finishes what a failure left).
+      const queue = [key];
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        if (next.revokedAt === null) {
+          await client.request('PUT', `classes/${C.apiKey}/${next.id}`, { revoked_at: parseDate(atMs) });
+          emit({ kind: 'api_key', id: next.id, prefix: next.prefix });
+        }
+        queue.push(...(await client.findAll(C.apiKey, { parent_key_id: next.id })).filter(isTollgateKey).map(toApiKey));
+      }
       return getApiKey(id);
     },
     async touchApiKeys(touches) {

@@ -115,6 +115,7 @@ export function toApiKey(o: ParseObject): ApiKey {
     hash: String(o.key_hash),
     permissions,
     monthlyCap: { mini: num(o.monthly_cap_mini), premium: num(o.monthly_cap_premium) },
+    parentKeyId: str(o.parent_key_id),
     createdAt: created(o),
     lastUsedAt: fromParseDate(o.last_used_at),
     expiresAt: fromParseDate(o.expires_at),
@@ -135,6 +136,7 @@ export function apiKeyFields(k: NewApiKey): Record<string, unknown> {
     ...(k.monthlyCap.mini !== null ? { monthly_cap_mini: k.monthlyCap.mini } : {}),
     ...(k.monthlyCap.premium !== null ? { monthly_cap_premium: k.monthlyCap.premium } : {}),
     ...(k.expiresAt !== null ? { expires_at: parseDate(k.expiresAt) } : {}),
+    ...(k.parentKeyId !== null ? { parent_key_id: k.parentKeyId } : {}),
   };
 }
 

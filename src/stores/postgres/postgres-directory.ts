@@ -173,8 +173,8 @@ export function createPostgresDirectory(
     async createApiKey(input) {
       const row = await unique(`An API key with prefix ${input.prefix}`, () =>
         one(
-          `INSERT INTO ${s}.api_keys (id, kind, organization_id, namespace_id, user_id, name, prefix, hash, permissions, cap_mini, cap_premium, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
+          `INSERT INTO ${s}.api_keys (id, kind, organization_id, namespace_id, user_id, name, prefix, hash, permissions, cap_mini, cap_premium, created_at, expires_at, parent_key_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
           [
             input.id,
             input.kind,
@@ -189,6 +189,7 @@ export function createPostgresDirectory(
             input.monthlyCap.premium,
             input.createdAt,
             input.expiresAt,
+            input.parentKeyId,
           ],
         ),
       );
@@ -210,10 +211,17 @@ export function createPostgresDirectory(
       return mutate(async (client) => {
         const row = (await client.query(`SELECT * FROM ${s}.api_keys WHERE id = $1 FOR UPDATE`, [id])).rows[0];
         if (!row) return { result: null, changes: [] };
+        // The key, then every key it minted, and theirs, in the same transaction.
+        const revoked = await client.query(
+          `WITH RECURSIVE lineage(id) AS (SELECT $2::text UNION SELECT k.id FROM ${s}.api_keys k JOIN lineage l ON k.parent_key_id = l.id)
+           UPDATE ${s}.api_keys k SET revoked_at = $1 FROM lineage l WHERE k.id = l.id AND k.revoked_at IS NULL RETURNING k.id, k.prefix`,
+          [atMs, id],
+        );
         const key = toApiKey(row);
-        if (key.revokedAt !== null) return { result: key, changes: [] };
-        await client.query(`UPDATE ${s}.api_keys SET revoked_at = $1 WHERE id = $2`, [atMs, id]);
-        return { result: { ...key, revokedAt: atMs }, changes: [{ kind: 'api_key', id, prefix: key.prefix }] };
+        return {
+          result: key.revokedAt === null ? { ...key, revokedAt: atMs } : key,
+          changes: revoked.rows.map((r) => ({ kind: 'api_key' as const, id: String(r.id), prefix: String(r.prefix) })),
+        };
       });
     },
     async touchApiKeys(touches) {

@@ -4,7 +4,7 @@ import { withTransaction } from './postgres-transaction.js';
 import { LEDGER_HELPER_FUNCTIONS } from './postgres-ledger-helpers-sql.js';
 import { LEDGER_FUNCTIONS } from './postgres-ledger-sql.js';
 import { RECORD_SINK_TABLES } from './postgres-record-sink-sql.js';
-import { CONTENT_TABLES, DIRECTORY_TABLES, HOLDINGS_TABLE, USAGE_TABLES } from './postgres-tables-sql.js';
+import { CONTENT_TABLES, DIRECTORY_TABLES, HOLDINGS_TABLE, KEY_LINEAGE, USAGE_TABLES } from './postgres-tables-sql.js';
 
 /**
  * Versioned migrations over the quoted schema name, applied in order; each applied version is a
@@ -17,6 +17,7 @@ export const MIGRATIONS: readonly { readonly name: string; readonly sql: (schema
   { name: 'memories and feedback', sql: CONTENT_TABLES },
   { name: 'record sink', sql: RECORD_SINK_TABLES },
   { name: 'holdings', sql: HOLDINGS_TABLE },
+  { name: 'key lineage', sql: KEY_LINEAGE },
 ];
 
 /** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */

@@ -258,3 +258,9 @@ INSERT INTO ${s}.holdings
     UNION ALL SELECT namespace_id, 0, sum(bytes) FROM ${s}.feedback WHERE namespace_id IS NOT NULL GROUP BY namespace_id
   ) t GROUP BY namespace_id;
 `;
+
+/** A key minted through the API remembers the key that minted it: revoking one revokes its lineage. */
+export const KEY_LINEAGE = (s: string) => `
+ALTER TABLE ${s}.api_keys ADD COLUMN parent_key_id text;
+CREATE INDEX api_keys_by_parent ON ${s}.api_keys (parent_key_id);
+`;

@@ -88,13 +88,18 @@ export function createRamDirectory(clock: Clock): TenantDirectory {
     listApiKeys: async ({ organizationId, namespaceId }) =>
       [...keys.values()].filter((k) => k.organizationId === organizationId && (namespaceId === undefined || k.namespaceId === namespaceId)),
     async revokeApiKey(id, atMs) {
-      const key = keys.get(id);
-      if (!key) return null;
-      if (key.revokedAt !== null) return key;
-      const revoked = { ...key, revokedAt: atMs };
-      keys.set(id, revoked);
-      emit({ kind: 'api_key', id, prefix: key.prefix });
-      return revoked;
+      if (!keys.has(id)) return null;
+      // The key, then every key it minted, and theirs.
+      const queue = [id];
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const key = keys.get(next)!;
+        if (key.revokedAt === null) {
+          keys.set(next, { ...key, revokedAt: atMs });
+          emit({ kind: 'api_key', id: next, prefix: key.prefix });
+        }
+        for (const k of keys.values()) if (k.parentKeyId === next) queue.push(k.id);
+      }
+      return keys.get(id)!;
     },
     async touchApiKeys(touches) {
       for (const t of touches) {

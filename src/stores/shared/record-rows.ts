@@ -69,6 +69,7 @@ export function toApiKey(row: Row): ApiKey {
     hash: String(row.hash),
     permissions: list(row.permissions) as Permission[],
     monthlyCap: { mini: numOrNull(row.cap_mini), premium: numOrNull(row.cap_premium) },
+    parentKeyId: strOrNull(row.parent_key_id),
     createdAt: num(row.created_at),
     lastUsedAt: numOrNull(row.last_used_at),
     expiresAt: numOrNull(row.expires_at),

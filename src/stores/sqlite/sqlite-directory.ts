@@ -11,6 +11,11 @@ import { organizationColumns, toApiKey, toNamespace, toOrganization, toUser, toW
  * highest sequence number, which is how a revocation made by the CLI (another process) reaches a
  * running server's caches within the poll interval.
  */
+/** A key and every key minted from it, transitively (id, prefix). */
+const MINTED_LINEAGE = `
+  WITH RECURSIVE lineage(id) AS (SELECT ? UNION SELECT k.id FROM api_keys k JOIN lineage l ON k.parent_key_id = l.id)
+  SELECT k.id, k.prefix FROM api_keys k JOIN lineage l ON k.id = l.id`;
+
 export function createSqliteDirectory(db: Database.Database, clock: Clock, pollMs = 200): TenantDirectory & { stop(): void } {
   const one = (sql: string, ...args: unknown[]) => guarded(() => db.prepare(sql).get(...args) as Row | undefined);
   const all = (sql: string, ...args: unknown[]) => guarded(() => db.prepare(sql).all(...args) as Row[]);
@@ -161,8 +166,8 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
       guarded(() =>
         db
           .prepare(
-            `INSERT INTO api_keys (id, kind, organization_id, namespace_id, user_id, name, prefix, hash, permissions, cap_mini, cap_premium, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO api_keys (id, kind, organization_id, namespace_id, user_id, name, prefix, hash, permissions, cap_mini, cap_premium, created_at, expires_at, parent_key_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             input.id,
@@ -178,6 +183,7 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
             input.monthlyCap.premium,
             input.createdAt,
             input.expiresAt,
+            input.parentKeyId,
           ),
       );
       return getApiKey(input.id)!;
@@ -198,10 +204,10 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
       return mutate(() => {
         const key = getApiKey(id);
         if (!key) return null;
-        if (key.revokedAt === null) {
-          db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(atMs, id);
-          logChange({ kind: 'api_key', id, prefix: key.prefix });
-        }
+        // The key, then every key it minted, and theirs, in the same transaction.
+        const lineage = db.prepare(MINTED_LINEAGE).all(id) as { id: string; prefix: string }[];
+        const revoke = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
+        for (const k of lineage) if (revoke.run(atMs, k.id).changes > 0) logChange({ kind: 'api_key', id: k.id, prefix: k.prefix });
         return getApiKey(id);
       });
     },

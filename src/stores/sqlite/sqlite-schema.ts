@@ -247,6 +247,11 @@ export const MIGRATIONS: readonly string[] = [
       UNION ALL SELECT namespace_id, 0, sum(bytes) FROM feedback WHERE namespace_id IS NOT NULL GROUP BY namespace_id
     ) GROUP BY namespace_id;
   `,
+  // A key minted through the API remembers the key that minted it: revoking one revokes its lineage.
+  `
+  ALTER TABLE api_keys ADD COLUMN parent_key_id TEXT;
+  CREATE INDEX api_keys_by_parent ON api_keys (parent_key_id);
+  `,
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

@@ -15,6 +15,28 @@ export function revocationSuite(h: StoreHarness): void {
       expect(await w.meter.authenticate(key)).toMatchObject({ ok: false, error: { code: 'INVALID_API_KEY', status: 401, details: { reason: 'revoked' } } });
     });
 
+    it('revoking a key revokes every key it minted, and theirs, at once; its parent and siblings keep working', async () => {
+      const w = world();
+      const { context } = await w.tenant();
+      const orgId = context.organization.id;
+      const nsId = context.namespace!.id;
+      const root = await w.tenancy.issueOrganizationKey(orgId, { name: 'root' });
+      const parent = await w.tenancy.issueNamespaceKey(nsId, { name: 'parent' }, root.apiKey);
+      const child = await w.tenancy.issueNamespaceKey(nsId, { name: 'child' }, parent.apiKey);
+      const grandchild = await w.tenancy.issueNamespaceKey(nsId, { name: 'grandchild' }, child.apiKey);
+      const sibling = await w.tenancy.issueNamespaceKey(nsId, { name: 'sibling' }, root.apiKey);
+      expect(child.apiKey.parentKeyId).toBe(parent.apiKey.id);
+      expect((await w.store.directory.getApiKey(grandchild.apiKey.id))!.parentKeyId).toBe(child.apiKey.id);
+      for (const k of [root, parent, child, grandchild, sibling]) expect((await w.meter.authenticate(k.key)).ok).toBe(true);
+
+      await w.tenancy.revokeApiKey(parent.apiKey.id);
+      for (const k of [parent, child, grandchild]) {
+        await expect.poll(async () => (await w.meter.authenticate(k.key)).ok, { timeout: 1000, interval: 20 }).toBe(false);
+        expect((await w.store.directory.getApiKey(k.apiKey.id))!.revokedAt).not.toBeNull();
+      }
+      for (const k of [root, sibling]) expect((await w.meter.authenticate(k.key)).ok).toBe(true);
+    });
+
     it('unknown, malformed, expired keys and keys of inactive namespaces are refused', async () => {
       const w = world();
       const { key, context } = await w.tenant();
