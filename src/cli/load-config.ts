@@ -54,6 +54,10 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('http.headersTimeoutMs', number(env.TOLLGATE_HEADERS_TIMEOUT_MS));
   set('http.keepAliveTimeoutMs', number(env.TOLLGATE_KEEPALIVE_TIMEOUT_MS));
   set('http.connectionTimeoutMs', number(env.TOLLGATE_CONNECTION_TIMEOUT_MS));
+  set('authThrottle.windowMs', number(env.TOLLGATE_AUTH_THROTTLE_WINDOW_MS));
+  set('authThrottle.maxFailuresPerClient', number(env.TOLLGATE_AUTH_FAILURES_PER_CLIENT));
+  set('authThrottle.maxFailuresPerKey', number(env.TOLLGATE_AUTH_FAILURES_PER_KEY));
+  set('authThrottle.maxTracked', number(env.TOLLGATE_AUTH_THROTTLE_TRACKED));
   set('store.kind', env.TOLLGATE_STORE);
   set('store.sqlitePath', env.TOLLGATE_DATA);
   set('store.databaseUrl', env.DATABASE_URL);

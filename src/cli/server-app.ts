@@ -17,6 +17,7 @@ export async function buildServerApp(runtime: Runtime, options: { logger?: Fasti
     maxContentBytes: config.memory.maxContentBytes,
     maxFieldBytes: config.memory.maxFieldBytes,
     http: config.http,
+    authThrottle: config.authThrottle,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.metered !== undefined ? { metered: options.metered } : {}),
   });

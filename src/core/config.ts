@@ -54,10 +54,27 @@ export const DEFAULT_HTTP: HttpConfig = Object.freeze({
 const HTTP_TIMEOUT_MIN_MS = 1_000;
 const HTTP_TIMEOUT_MAX_MS = 3_600_000;
 
+/**
+ * Failed authentication (a wrong, unknown, revoked or expired API key or admin key) counted per
+ * client address and per key; each count runs for windowMs from its first failure.
+ */
+export interface AuthThrottleConfig {
+  readonly windowMs: number;
+  /** Failures a client address (an IPv6 /64) may make in a window before its attempts are refused unchecked; 0: no limit. */
+  readonly maxFailuresPerClient: number;
+  /** Failures against one key (an API key's prefix, or the admin key) in a window, past which clients that have failed themselves are refused on it; 0: no limit. */
+  readonly maxFailuresPerKey: number;
+  /** Client addresses, and keys, remembered at most (each); the least recently seen are forgotten first. */
+  readonly maxTracked: number;
+}
+
+export const DEFAULT_AUTH_THROTTLE: AuthThrottleConfig = Object.freeze({ windowMs: 60_000, maxFailuresPerClient: 20, maxFailuresPerKey: 20, maxTracked: 10_000 });
+
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly http: HttpConfig;
+  readonly authThrottle: AuthThrottleConfig;
   readonly store: {
     readonly kind: StoreKind;
     readonly sqlitePath: string;
@@ -149,11 +166,13 @@ export function parseConfig(input: unknown): Config {
   const memoryInput = isRecord(input.memory) ? input.memory : {};
   const mem = new Reader(memoryInput, problems, 'memory');
   const http = parseHttp(input.http, problems);
+  const authThrottle = parseAuthThrottle(input.authThrottle, problems);
 
   const config: Config = {
     port: read.integer('port', 8080, 0, 65535),
     host: read.optionalString('host') ?? '0.0.0.0',
     http,
+    authThrottle,
     store: {
       kind,
       sqlitePath: store.optionalString('sqlitePath') ?? './data/tollgate.db',
@@ -190,6 +209,17 @@ function parseHttp(input: unknown, problems: Problems): HttpConfig {
     problems.push(`http.headersTimeoutMs: must not exceed http.requestTimeoutMs (${http.requestTimeoutMs}), got ${http.headersTimeoutMs}`);
   }
   return http;
+}
+
+function parseAuthThrottle(input: unknown, problems: Problems): AuthThrottleConfig {
+  if (input !== undefined && !isRecord(input)) problems.push(`authThrottle: must be an object, got ${describe(input)}`);
+  const t = new Reader(isRecord(input) ? input : {}, problems, 'authThrottle');
+  return {
+    windowMs: t.integer('windowMs', DEFAULT_AUTH_THROTTLE.windowMs, 1_000, 86_400_000),
+    maxFailuresPerClient: t.integer('maxFailuresPerClient', DEFAULT_AUTH_THROTTLE.maxFailuresPerClient, 0, 1_000_000),
+    maxFailuresPerKey: t.integer('maxFailuresPerKey', DEFAULT_AUTH_THROTTLE.maxFailuresPerKey, 0, 1_000_000),
+    maxTracked: t.integer('maxTracked', DEFAULT_AUTH_THROTTLE.maxTracked, 1, 10_000_000),
+  };
 }
 
 /** `operations: { <name>: { type?: mini|premium, cost?: CostRule } }`. */

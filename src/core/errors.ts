@@ -27,6 +27,7 @@ export const ERRORS = {
   QUOTA_EXCEEDED: { status: 429, retryable: false, message: 'Interaction limit reached for this period.' },
   RESOURCE_LIMIT_EXCEEDED: { status: 429, retryable: false, message: 'A resource limit of the plan has been reached.' },
   RATE_LIMITED: { status: 429, retryable: true, message: 'Too many requests in the current minute.' },
+  AUTH_THROTTLED: { status: 429, retryable: true, message: 'Too many failed authentication attempts: the key was not checked; retry after the time given.' },
   CONFIG_INVALID: { status: 500, retryable: false, message: 'The configuration is invalid.' },
   KEY_SECRET_MISMATCH: { status: 500, retryable: false, message: 'The key secret is not the one this store was set up with: set the same TOLLGATE_KEY_SECRET on every server sharing it.' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal server error.' },

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import { createUsageReports } from '../analytics/index.js';
-import { DEFAULT_HTTP, type HttpConfig, type MeteringConfig } from '../core/config.js';
+import { DEFAULT_AUTH_THROTTLE, DEFAULT_HTTP, type AuthThrottleConfig, type HttpConfig, type MeteringConfig } from '../core/config.js';
 import type { Clock, Logger } from '../core/ports.js';
 import { createMemoryService } from '../memory/index.js';
 import { ok } from '../core/errors.js';
@@ -9,11 +9,13 @@ import { UNLIMITED_HOLDINGS } from '../core/holdings.js';
 import type { Meter, TenantContext } from '../metering/index.js';
 import type { Store } from '../stores/contract/index.js';
 import { newId, type AdminKeys, type Tenancy } from '../tenancy/index.js';
+import { createAuthFailures } from './auth-failures.js';
 import { OPENAPI } from './openapi.js';
 import { httpServerOptions } from './server-options.js';
 import { createValidatorCompiler } from './validation.js';
 import { adminAuthPlugin } from './plugins/admin-auth.js';
 import { authPlugin } from './plugins/auth.js';
+import { authThrottlePlugin } from './plugins/auth-throttle.js';
 import { answerFrameworkError, errorsPlugin } from './plugins/errors.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { meterPlugin } from './plugins/meter.js';
@@ -51,6 +53,8 @@ export interface AppDeps {
   readonly logger?: FastifyServerOptions['logger'];
   /** How long a client may take over a request or sit idle (DEFAULT_HTTP when absent). */
   readonly http?: HttpConfig;
+  /** How failed authentication is throttled (DEFAULT_AUTH_THROTTLE when absent). */
+  readonly authThrottle?: AuthThrottleConfig;
 }
 
 /** The whole HTTP surface, assembled from its dependencies. It never listens: the CLI does. */
@@ -67,6 +71,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger: Logger = app.log;
   const metrics = createHttpMetrics();
   const memory = createMemoryService({ memories: deps.store.memories, feedback: deps.store.feedback, clock: deps.clock, newId, maxContentBytes: deps.maxContentBytes, ...(deps.maxFieldBytes ? { maxFieldBytes: deps.maxFieldBytes } : {}) });
+  // One count for every scope: a client failing on /admin is the same client on /v1.
+  const authFailures = createAuthFailures({ clock: deps.clock, config: deps.authThrottle ?? DEFAULT_AUTH_THROTTLE });
   const reports = createUsageReports({ log: deps.store.log, directory: deps.store.directory, plans: deps.meter.plans, clock: deps.clock });
 
   await app.register(swagger, { openapi: OPENAPI as Parameters<typeof swagger>[1] extends infer O ? (O extends { openapi?: infer D } ? D : never) : never });
@@ -79,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(
     async (v1) => {
+      await v1.register(authThrottlePlugin, { failures: authFailures });
       await v1.register(authPlugin, { meter: deps.meter });
       if (deps.metered !== false) {
         await v1.register(meterPlugin, {
@@ -103,13 +110,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(
     async (admin) => {
+      await admin.register(authThrottlePlugin, { failures: authFailures });
       await admin.register(adminAuthPlugin, { adminKeys: deps.adminKeys });
       await admin.register(adminRoutes, { tenancy: deps.tenancy, plans: deps.meter.plans, reports, directory: deps.store.directory });
     },
     { prefix: '/admin' },
   );
 
-  await app.register(functionRoutes, { meter: deps.meter, directory: deps.store.directory, adminKeys: deps.adminKeys, reports });
+  await app.register(async (functions) => {
+    await functions.register(authThrottlePlugin, { failures: authFailures });
+    await functions.register(adminAuthPlugin, { adminKeys: deps.adminKeys, whenSent: true });
+    await functions.register(functionRoutes, { meter: deps.meter, directory: deps.store.directory, adminKeys: deps.adminKeys, reports });
+  });
   await app.register(dashboardRoutes, { root: deps.dashboardRoot ?? DASHBOARD_ROOT });
   return app;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createCatalogue, type OperationOverride } from '../../../src/core/catalogue.js';
-import { DEFAULT_HTTP, DEFAULT_METERING, type HttpConfig, type MeteringConfig } from '../../../src/core/config.js';
+import { DEFAULT_AUTH_THROTTLE, DEFAULT_HTTP, DEFAULT_METERING, type AuthThrottleConfig, type HttpConfig, type MeteringConfig } from '../../../src/core/config.js';
 import { buildApp } from '../../../src/http/app.js';
 import { createMeter } from '../../../src/metering/index.js';
 import type { Store } from '../../../src/stores/contract/index.js';
@@ -41,6 +41,11 @@ export async function startServer(
     dashboardRoot?: string;
     /** The server's timeouts (for tests on a real port). */
     http?: Partial<HttpConfig>;
+    /**
+     * The failed-authentication throttle, DEFAULT_AUTH_THROTTLE overridden by what is given. Off when
+     * absent: every test calls from 127.0.0.1, and some send hundreds of wrong keys on purpose.
+     */
+    authThrottle?: Partial<AuthThrottleConfig>;
   } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-http-'));
@@ -52,7 +57,7 @@ export async function startServer(
   const meter = createMeter({ store, plans, catalogue: createCatalogue(options.operations), keySecret: TEST_KEY_SECRET, clock, metering });
   const tenancy = createTenancy({ directory: store.directory, plans, keySecret: TEST_KEY_SECRET, clock });
   const adminKeys = createAdminKeys({ settings: store.settings, keySecret: TEST_KEY_SECRET, configured: ADMIN_KEY });
-  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000, http: { ...DEFAULT_HTTP, ...options.http }, ...(options.dashboardRoot ? { dashboardRoot: options.dashboardRoot } : {}) });
+  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000, http: { ...DEFAULT_HTTP, ...options.http }, authThrottle: authThrottleOf(options.authThrottle), ...(options.dashboardRoot ? { dashboardRoot: options.dashboardRoot } : {}) });
 
   const call: TestServer['call'] = async ({ key, admin, body, headers, ...rest }) => {
     const response = await app.inject({
@@ -88,4 +93,8 @@ export async function startServer(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function authThrottleOf(given: Partial<AuthThrottleConfig> | undefined): AuthThrottleConfig {
+  return given ? { ...DEFAULT_AUTH_THROTTLE, ...given } : { ...DEFAULT_AUTH_THROTTLE, maxFailuresPerClient: 0, maxFailuresPerKey: 0 };
 }
