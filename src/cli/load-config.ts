@@ -50,6 +50,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const boolean = (v: string | undefined) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v);
   set('port', number(env.PORT));
   set('host', env.HOST);
+  set('trustProxy', env.TOLLGATE_TRUST_PROXY);
   set('http.requestTimeoutMs', number(env.TOLLGATE_REQUEST_TIMEOUT_MS));
   set('http.headersTimeoutMs', number(env.TOLLGATE_HEADERS_TIMEOUT_MS));
   set('http.keepAliveTimeoutMs', number(env.TOLLGATE_KEEPALIVE_TIMEOUT_MS));

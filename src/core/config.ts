@@ -73,6 +73,11 @@ export const DEFAULT_AUTH_THROTTLE: AuthThrottleConfig = Object.freeze({ windowM
 export interface Config {
   readonly port: number;
   readonly host: string;
+  /**
+   * The proxies whose X-Forwarded-For names the client (Fastify's trustProxy): addresses or CIDRs,
+   * comma-separated, or loopback, linklocal, uniquelocal; null: the socket's peer is the client.
+   */
+  readonly trustProxy: string | null;
   readonly http: HttpConfig;
   readonly authThrottle: AuthThrottleConfig;
   readonly store: {
@@ -171,6 +176,7 @@ export function parseConfig(input: unknown): Config {
   const config: Config = {
     port: read.integer('port', 8080, 0, 65535),
     host: read.optionalString('host') ?? '0.0.0.0',
+    trustProxy: parseTrustProxy(read.optionalString('trustProxy'), problems),
     http,
     authThrottle,
     store: {
@@ -209,6 +215,16 @@ function parseHttp(input: unknown, problems: Problems): HttpConfig {
     problems.push(`http.headersTimeoutMs: must not exceed http.requestTimeoutMs (${http.requestTimeoutMs}), got ${http.headersTimeoutMs}`);
   }
   return http;
+}
+
+/** A proxy as Fastify's trustProxy (proxy-addr) takes one: an address or CIDR, or a named range. */
+const PROXY_ADDRESS = /^(?:loopback|linklocal|uniquelocal|\d{1,3}(?:\.\d{1,3}){3}(?:\/\d{1,2})?|[\dA-Fa-f.]*:[\dA-Fa-f.:]*(?:\/\d{1,3})?)$/;
+
+/** A list of proxies only: Fastify's `true` would take the first X-Forwarded-For entry, which the client writes. */
+function parseTrustProxy(value: string | null, problems: Problems): string | null {
+  if (value === null || value.split(',').every((part) => PROXY_ADDRESS.test(part.trim()))) return value;
+  problems.push(`trustProxy: must list the proxies' addresses or CIDRs, comma-separated (or loopback, linklocal, uniquelocal), got ${describe(value)}`);
+  return null;
 }
 
 function parseAuthThrottle(input: unknown, problems: Problems): AuthThrottleConfig {

@@ -55,6 +55,8 @@ export interface AppDeps {
   readonly http?: HttpConfig;
   /** How failed authentication is throttled (DEFAULT_AUTH_THROTTLE when absent). */
   readonly authThrottle?: AuthThrottleConfig;
+  /** The proxies whose X-Forwarded-For gives request.ip (Config.trustProxy); none when absent. */
+  readonly trustProxy?: string | null;
 }
 
 /** The whole HTTP surface, assembled from its dependencies. It never listens: the CLI does. */
@@ -65,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A batch of 50 memories of 15,000 bytes, with room for their metadata.
     bodyLimit: 4 * 1024 * 1024,
     frameworkErrors: answerFrameworkError,
+    ...(deps.trustProxy ? { trustProxy: deps.trustProxy } : {}),
     ...httpServerOptions(deps.http ?? DEFAULT_HTTP),
   });
   app.setValidatorCompiler(createValidatorCompiler());

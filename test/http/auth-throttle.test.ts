@@ -169,6 +169,24 @@ describe('failed admin keys', () => {
   });
 });
 
+describe('behind a proxy', () => {
+  const viaProxy = (client: string, key: string) => s.call({ method: 'GET', url: '/v1/usage', key, headers: { 'x-forwarded-for': client }, remoteAddress: '10.9.0.1' });
+
+  it('without trustProxy, X-Forwarded-For is not believed: the proxy is the client', async () => {
+    for (let i = 0; i < LIMIT; i++) expect((await viaProxy(`203.0.113.${i}`, unknownKey())).status).toBe(401);
+    expect((await viaProxy('198.51.100.2', tenant.key)).status).toBe(429);
+  });
+
+  it('with trustProxy listing the proxy, the address it forwards is the client, and one written by the client is not', async () => {
+    await s.close();
+    s = await startServer({ authThrottle: {}, trustProxy: '10.9.0.0/16' });
+    tenant = await s.tenant();
+    for (let i = 0; i < LIMIT; i++) expect((await viaProxy(`${i}.0.0.1, 203.0.113.7`, unknownKey())).status).toBe(401);
+    expect((await viaProxy('203.0.113.7', tenant.key)).status).toBe(429);
+    expect((await viaProxy('198.51.100.2', tenant.key)).status).toBe(200);
+  });
+});
+
 describe('the count in memory', () => {
   it('stays bounded: 100,000 failures from distinct addresses and keys leave maxTracked of each', () => {
     const failures = createAuthFailures({ clock: manualClock(), config: DEFAULT_AUTH_THROTTLE });
@@ -220,5 +238,12 @@ describe('configuration', () => {
     const env = { TOLLGATE_KEY_SECRET: 'x'.repeat(32), TOLLGATE_AUTH_THROTTLE_WINDOW_MS: '300000', TOLLGATE_AUTH_FAILURES_PER_CLIENT: '5', TOLLGATE_AUTH_FAILURES_PER_KEY: '0', TOLLGATE_AUTH_THROTTLE_TRACKED: '500' };
     expect(loadConfig({ env }).authThrottle).toEqual({ windowMs: 300_000, maxFailuresPerClient: 5, maxFailuresPerKey: 0, maxTracked: 500 });
     expect(() => parseConfig({ ...valid, authThrottle: { windowMs: 10, maxTracked: 0 } })).toThrow(/authThrottle\.windowMs.*authThrottle\.maxTracked|authThrottle\.maxTracked.*authThrottle\.windowMs/s);
+  });
+
+  it('takes trustProxy as a list of proxies only (TOLLGATE_TRUST_PROXY)', () => {
+    expect(parseConfig(valid).trustProxy).toBeNull();
+    expect(loadConfig({ env: { TOLLGATE_KEY_SECRET: 'x'.repeat(32), TOLLGATE_TRUST_PROXY: '10.0.0.0/8, ::1, loopback' } }).trustProxy).toBe('10.0.0.0/8, ::1, loopback');
+    expect(() => parseConfig({ ...valid, trustProxy: 'true' })).toThrow(/trustProxy: must list the proxies/);
+    expect(() => parseConfig({ ...valid, trustProxy: true })).toThrow(/trustProxy: must be text/);
   });
 });
