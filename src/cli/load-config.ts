@@ -59,6 +59,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('authThrottle.maxFailuresPerClient', number(env.TOLLGATE_AUTH_FAILURES_PER_CLIENT));
   set('authThrottle.maxFailuresPerKey', number(env.TOLLGATE_AUTH_FAILURES_PER_KEY));
   set('authThrottle.maxTracked', number(env.TOLLGATE_AUTH_THROTTLE_TRACKED));
+  set('managementCallsPerMinute', number(env.TOLLGATE_MANAGEMENT_CALLS_PER_MINUTE));
   set('store.kind', env.TOLLGATE_STORE);
   set('store.sqlitePath', env.TOLLGATE_DATA);
   set('store.databaseUrl', env.DATABASE_URL);

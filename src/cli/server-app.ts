@@ -18,6 +18,7 @@ export async function buildServerApp(runtime: Runtime, options: { logger?: Fasti
     maxFieldBytes: config.memory.maxFieldBytes,
     http: config.http,
     authThrottle: config.authThrottle,
+    managementCallsPerMinute: config.managementCallsPerMinute,
     trustProxy: config.trustProxy,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.metered !== undefined ? { metered: options.metered } : {}),

@@ -68,6 +68,8 @@ export interface AuthThrottleConfig {
   readonly maxTracked: number;
 }
 
+export const DEFAULT_MANAGEMENT_CALLS_PER_MINUTE = 120;
+
 export const DEFAULT_AUTH_THROTTLE: AuthThrottleConfig = Object.freeze({ windowMs: 60_000, maxFailuresPerClient: 20, maxFailuresPerKey: 20, maxTracked: 10_000 });
 
 export interface Config {
@@ -80,6 +82,11 @@ export interface Config {
   readonly trustProxy: string | null;
   readonly http: HttpConfig;
   readonly authThrottle: AuthThrottleConfig;
+  /**
+   * Calls an organization may make per minute, in this process, to the free management and report
+   * routes (/v1/namespace…, /v1/usage), which cost no interactions; 0: no limit.
+   */
+  readonly managementCallsPerMinute: number;
   readonly store: {
     readonly kind: StoreKind;
     readonly sqlitePath: string;
@@ -179,6 +186,7 @@ export function parseConfig(input: unknown): Config {
     trustProxy: parseTrustProxy(read.optionalString('trustProxy'), problems),
     http,
     authThrottle,
+    managementCallsPerMinute: read.integer('managementCallsPerMinute', DEFAULT_MANAGEMENT_CALLS_PER_MINUTE, 0, 1_000_000),
     store: {
       kind,
       sqlitePath: store.optionalString('sqlitePath') ?? './data/tollgate.db',

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import { createUsageReports } from '../analytics/index.js';
-import { DEFAULT_AUTH_THROTTLE, DEFAULT_HTTP, type AuthThrottleConfig, type HttpConfig, type MeteringConfig } from '../core/config.js';
+import { DEFAULT_AUTH_THROTTLE, DEFAULT_HTTP, DEFAULT_MANAGEMENT_CALLS_PER_MINUTE, type AuthThrottleConfig, type HttpConfig, type MeteringConfig } from '../core/config.js';
 import type { Clock, Logger } from '../core/ports.js';
 import { createMemoryService } from '../memory/index.js';
 import { ok } from '../core/errors.js';
@@ -16,6 +16,7 @@ import { createValidatorCompiler } from './validation.js';
 import { adminAuthPlugin } from './plugins/admin-auth.js';
 import { authPlugin } from './plugins/auth.js';
 import { authThrottlePlugin } from './plugins/auth-throttle.js';
+import { managementRatePlugin } from './plugins/management-rate.js';
 import { answerFrameworkError, errorsPlugin } from './plugins/errors.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { meterPlugin } from './plugins/meter.js';
@@ -55,6 +56,8 @@ export interface AppDeps {
   readonly http?: HttpConfig;
   /** How failed authentication is throttled (DEFAULT_AUTH_THROTTLE when absent). */
   readonly authThrottle?: AuthThrottleConfig;
+  /** Calls an organization may make per minute to the free management and report routes; 0: no limit (DEFAULT_MANAGEMENT_CALLS_PER_MINUTE when absent). */
+  readonly managementCallsPerMinute?: number;
   /** The proxies whose X-Forwarded-For gives request.ip (Config.trustProxy); none when absent. */
   readonly trustProxy?: string | null;
 }
@@ -90,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       await v1.register(authThrottlePlugin, { failures: authFailures });
       await v1.register(authPlugin, { meter: deps.meter });
+      await v1.register(managementRatePlugin, { clock: deps.clock, perMinute: deps.managementCallsPerMinute ?? DEFAULT_MANAGEMENT_CALLS_PER_MINUTE });
       if (deps.metered !== false) {
         await v1.register(meterPlugin, {
           meter: deps.meter,

@@ -1,6 +1,6 @@
-import { LRUCache } from 'lru-cache';
 import type { AuthThrottleConfig } from '../core/config.js';
 import type { Clock } from '../core/ports.js';
+import { createFixedWindows } from './fixed-windows.js';
 
 /** What an attempt is refused for, and for how long. */
 export interface AuthRefusal {
@@ -26,28 +26,23 @@ export interface AuthFailures {
 /** The key name failed admin-key attempts are counted under (never an API key prefix: those start with tg_). */
 export const ADMIN_KEY_TARGET = 'admin';
 
-interface Window {
-  readonly startedAt: number;
-  failures: number;
-}
-
 export function createAuthFailures(deps: { clock: Clock; config: AuthThrottleConfig }): AuthFailures {
   const { clock, config } = deps;
-  const clients = createWindows(clock, config);
-  const keys = createWindows(clock, config);
+  const clients = createFixedWindows(clock, config);
+  const keys = createFixedWindows(clock, config);
   const off = config.maxFailuresPerClient === 0 && config.maxFailuresPerKey === 0;
-  const retryAfterMs = (window: Window) => window.startedAt + config.windowMs - clock.now();
+  const retryAfterMs = clients.remainingMs;
 
   return {
     refusal(client, presented) {
       const own = clients.live(client);
       if (!own) return null;
-      if (config.maxFailuresPerClient > 0 && own.failures >= config.maxFailuresPerClient) return { by: 'client', retryAfterMs: retryAfterMs(own) };
+      if (config.maxFailuresPerClient > 0 && own.count >= config.maxFailuresPerClient) return { by: 'client', retryAfterMs: retryAfterMs(own) };
       if (config.maxFailuresPerKey === 0) return null;
       for (const key of presented) {
         const window = keys.live(key);
         // The client may try again when either window ends: its own failures are what let the key's count refuse it.
-        if (window && window.failures >= config.maxFailuresPerKey) return { by: 'key', retryAfterMs: Math.min(retryAfterMs(window), retryAfterMs(own)) };
+        if (window && window.count >= config.maxFailuresPerKey) return { by: 'key', retryAfterMs: Math.min(retryAfterMs(window), retryAfterMs(own)) };
       }
       return null;
     },
@@ -57,27 +52,5 @@ export function createAuthFailures(deps: { clock: Clock; config: AuthThrottleCon
       if (key !== null) keys.add(key);
     },
     tracked: () => ({ clients: clients.size(), keys: keys.size() }),
-  };
-}
-
-/** Fixed windows that each begin at their first failure; the least recently used are dropped past maxTracked. */
-function createWindows(clock: Clock, config: AuthThrottleConfig) {
-  const windows = new LRUCache<string, Window>({ max: config.maxTracked });
-  const live = (id: string): Window | undefined => {
-    const window = windows.get(id);
-    if (window && clock.now() - window.startedAt >= config.windowMs) {
-      windows.delete(id);
-      return undefined;
-    }
-    return window;
-  };
-  return {
-    live,
-    add(id: string) {
-      const window = live(id);
-      if (window) window.failures += 1;
-      else windows.set(id, { startedAt: clock.now(), failures: 1 });
-    },
-    size: () => windows.size,
   };
 }
