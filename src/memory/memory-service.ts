@@ -1,7 +1,7 @@
 import { TollgateError } from '../core/errors.js';
 import { addHoldings, feedbackBytes, storedBytes, type HoldingLimits, type Holdings } from '../core/holdings.js';
 import type { Clock } from '../core/ports.js';
-import type { FeedbackRecord, FeedbackRepository, MemoryMatch, MemoryPatch, MemoryRecord, MemoryRepository } from '../stores/contract/index.js';
+import type { FeedbackRecord, FeedbackRepository, MemoryMatch, MemoryPatch, MemoryRecord, MemoryRepository, MemorySearch } from '../stores/contract/index.js';
 import { holdingRefusalError } from './holding-refusal.js';
 
 /** Where a memory call acts: always one namespace of one organization. */
@@ -143,8 +143,7 @@ export function createMemoryService(deps: {
       return { organization, namespace };
     },
 
-    search: (scope: MemoryScope, query: { text: string; limit: number; externalUserId?: string }): Promise<MemoryMatch[]> =>
-      deps.memories.search(scope.namespaceId, query),
+    search: (scope: MemoryScope, query: MemorySearch): Promise<MemoryMatch[]> => deps.memories.search(scope.namespaceId, query),
 
     /** Refuses (413, before the charge) a feedback body whose JSON is over maxFieldBytes. */
     checkFeedback(data: unknown, path = 'feedbackData'): void {

@@ -91,6 +91,20 @@ describe('the official @papr/memory 2.8.0 client pointed at Tollgate', () => {
     await expect(scoped.memory.add({ content: 'after deletion' })).rejects.toMatchObject({ status: 401 });
   });
 
+  it('pages through a search with next_cursor, sent back as cursor (the client passes it in the body)', async () => {
+    const t = await s.tenant();
+    const papr = client(t.key);
+    await papr.memory.addBatch({ memories: Array.from({ length: 5 }, (_, i) => ({ content: `retro note ${i}` })) });
+    const first = (await papr.memory.search({ query: 'retro', max_memories: 3 })) as Papr.Memory.SearchResponse & { next_cursor?: string | null };
+    expect(first.data!.memories).toHaveLength(3);
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const second = (await papr.memory.search({ query: 'retro', max_memories: 3, cursor: first.next_cursor } as Papr.Memory.MemorySearchParams)) as typeof first;
+    expect(second.data!.memories).toHaveLength(2);
+    expect(second.next_cursor).toBeNull();
+    const ids = [...first.data!.memories, ...second.data!.memories].map((m) => m.id);
+    expect(new Set(ids).size).toBe(5);
+  });
+
   it('refusals reach the client as typed errors with the refusal body', async () => {
     const t = await s.tenant({ rate_limits: { max_mini_interactions_per_month: 4 } });
     const papr = client(t.key);

@@ -5,6 +5,7 @@
  */
 import { Type } from 'typebox';
 import { FreeObject, Id, List, LongText, OpenObject, OrNull, ShortText } from './common-schemas.js';
+import { SEARCH_PAGE } from './search-page.js';
 
 export const MEMORY_TYPES = ['text', 'code_snippet', 'document'] as const;
 
@@ -121,10 +122,15 @@ export const SearchBody = OpenObject({
   namespace_id: Type.Optional(NullableShort),
   organization_id: Type.Optional(NullableShort),
   user_id: Type.Optional(NullableShort),
+  cursor: Type.Optional(
+    OrNull(Type.String({ minLength: 1, maxLength: 200, description: 'next_cursor of the previous page: continues the same search (same query, external_user_id and namespace).' })),
+  ),
 });
 
 export const SearchQuery = OpenObject({
-  max_memories: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  max_memories: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: SEARCH_PAGE.maxSize, description: `Memories per page (${SEARCH_PAGE.defaultSize} by default); a page also stops at ${SEARCH_PAGE.maxBytes} bytes.` }),
+  ),
   max_nodes: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
   response_format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('toon')])),
 });

@@ -7,8 +7,9 @@ import { success } from '../envelope.js';
 import { AddBatchBody, AddMemoryBody, AddMemoryQuery, DeleteAllQuery, MemoryIdParams, SearchBody, SearchQuery, UpdateMemoryBody } from './memory-schemas.js';
 import { memoryScopeOf, type HoldingLimitsOf } from './memory-scope.js';
 import { toAddMemoryItem, toMemoryObject, toNewMemory, toUpdatedItem } from './memory-mapper.js';
-
-const DEFAULT_MAX_MEMORIES = 20;
+import { encodeSearchCursor, SEARCH_OFFSET_MAX } from './search-cursor.js';
+import { SEARCH_PAGE, searchAnswerJson, takeSearchPage } from './search-page.js';
+import { searchIdentityOf, searchOffsetOf } from './search-request.js';
 
 export interface MemoryRouteOptions {
   readonly memory: MemoryService;
@@ -77,17 +78,39 @@ export async function memoryRoutes(parent: FastifyInstance, options: MemoryRoute
   app.post(
     '/memory/search',
     {
-      schema: { tags, summary: 'Search memories (full text, inside the caller’s namespace)', body: SearchBody, querystring: SearchQuery },
+      schema: {
+        tags,
+        summary: 'Search memories (full text, inside the caller’s namespace), a page at a time',
+        description:
+          `Answers the best matches first: at most max_memories (${SEARCH_PAGE.defaultSize} by default, at most ${SEARCH_PAGE.maxSize}) and at most ` +
+          `${SEARCH_PAGE.maxBytes} bytes of memories. When more matches follow, next_cursor (next to search_id) continues the search: send it as ` +
+          `body.cursor with the same query and external_user_id. Each page is a metered search.`,
+        body: SearchBody,
+        querystring: SearchQuery,
+      },
       config: { operation: 'search_v1', permission: 'read', needsNamespace: true },
+      // A cursor that does not continue this search is refused before the charge, like a bad body.
+      preValidation: async (request) => {
+        searchOffsetOf(request);
+      },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query, external_user_id } = request.body;
+      const offset = searchOffsetOf(request);
+      const size = request.query.max_memories ?? SEARCH_PAGE.defaultSize;
       const matches = await memory.search(scopeOf(request), {
         text: query,
-        limit: request.query.max_memories ?? DEFAULT_MAX_MEMORIES,
+        offset,
+        limit: size + 1,
+        maxBytes: SEARCH_PAGE.maxBytes,
         ...(external_user_id ? { externalUserId: external_user_id } : {}),
       });
-      return success({ memories: matches.map((m) => toMemoryObject(m.memory, m.score)), nodes: [], schemas_used: [] }, { search_id: randomUUID() });
+      const page = await takeSearchPage(matches, size, (m) => toMemoryObject(m.memory, m.score));
+      const next = offset + page.items.length;
+      const nextCursor = page.more && next <= SEARCH_OFFSET_MAX ? encodeSearchCursor(next, searchIdentityOf(request, request.body)) : null;
+      const envelope = success({ memories: [], nodes: [], schemas_used: [] }, { search_id: randomUUID(), next_cursor: nextCursor });
+      // Sent as the text takeSearchPage measured: the memories are serialised once, in turns.
+      return reply.type('application/json; charset=utf-8').send(searchAnswerJson(envelope, page));
     },
   );
 

@@ -30,6 +30,23 @@ export interface MemoryPatch {
   readonly updatedAt: number;
 }
 
+/** A full-text search inside one namespace, and the window of its ranking it asks for. */
+export interface MemorySearch {
+  readonly text: string;
+  /** At most this many matches. */
+  readonly limit: number;
+  /** Skips this many of the best matches first (paging); 0 when absent. */
+  readonly offset?: number;
+  /**
+   * Bounds what one call loads, in the matches' `bytes`: a match is returned when those before it
+   * take at most maxBytes, and the first two always are. The longest run of returned matches within
+   * maxBytes (at least the first) is what a page may carry; a returned match beyond it shows that
+   * more follow.
+   */
+  readonly maxBytes?: number;
+  readonly externalUserId?: string;
+}
+
 export interface MemoryMatch {
   readonly memory: MemoryRecord;
   /** Higher is more relevant (a full-text rank, e.g. negated bm25). */
@@ -65,8 +82,13 @@ export interface MemoryRepository {
   deleteAll(namespaceId: string, filter: { readonly externalUserId?: string }): Promise<Holdings>;
   /** What an organization or a namespace holds now (zero for one that never held anything). */
   holdings(scope: HoldingScope, id: string): Promise<Holdings>;
-  /** Full-text search inside one namespace, best first. */
-  search(namespaceId: string, query: { readonly text: string; readonly limit: number; readonly externalUserId?: string }): Promise<MemoryMatch[]>;
+  /**
+   * Full-text search inside one namespace, best first, ties in a fixed order (so that offsets page
+   * through the same ranking without skipping or repeating a match while the memories stay as they
+   * are). Loads only the rows it returns: never the matches before `offset`, after `limit` or past
+   * `maxBytes`.
+   */
+  search(namespaceId: string, query: MemorySearch): Promise<MemoryMatch[]>;
 }
 
 export interface FeedbackRecord {

@@ -70,19 +70,29 @@ export function createPostgresMemories(pool: PostgresPool, schema: string): Memo
       const [row] = await query(`SELECT memories, bytes FROM ${schema}.holdings WHERE scope = $1 AND scope_id = $2`, [scope, id]);
       return row ? { memories: Number(row.memories), bytes: Number(row.bytes) } : NO_HOLDINGS;
     },
-    async search(namespaceId, { text, limit, externalUserId }) {
+    async search(namespaceId, { text, limit, offset = 0, maxBytes, externalUserId }) {
       const terms = searchTerms(text);
       if (terms.length === 0) return [];
       // Terms are letters and digits only (searchTerms), so joining them with | cannot inject
-      // tsquery syntax; stop words drop out of the query as they did out of the index.
+      // tsquery syntax; stop words drop out of the query as they did out of the index. The
+      // ranking runs on narrow rows; only the memories returned are read in full (the rule of
+      // maxBytes is the contract's, as withinSearchBytes applies it in the other stores).
       const rows = await query(
-        `WITH q AS (SELECT to_tsquery('english', $2) AS query)
-         SELECT ${columns}, ts_rank(m.search, q.query) AS rank
-         FROM ${schema}.memories m, q
-         WHERE m.namespace_id = $1 AND m.search @@ q.query AND ($3::text IS NULL OR m.external_user_id = $3)
-         ORDER BY rank DESC, m.created_at, m.id
-         LIMIT $4`,
-        [namespaceId, terms.join(' | '), externalUserId ?? null, limit],
+        `WITH q AS (SELECT to_tsquery('english', $2) AS query),
+         ranked AS (
+           SELECT m.id, m.bytes, m.created_at, ts_rank(m.search, q.query) AS rank
+           FROM ${schema}.memories m, q
+           WHERE m.namespace_id = $1 AND m.search @@ q.query AND ($3::text IS NULL OR m.external_user_id = $3)
+           ORDER BY rank DESC, m.created_at, m.id
+           LIMIT $4 OFFSET $5),
+         windowed AS (
+           SELECT id, rank, row_number() OVER w AS n, coalesce(sum(bytes) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+           FROM ranked WINDOW w AS (ORDER BY rank DESC, created_at, id))
+         SELECT ${MEMORY_COLUMNS.map((c) => `m.${c}`).join(', ')}, w.rank
+         FROM windowed w JOIN ${schema}.memories m ON m.namespace_id = $1 AND m.id = w.id
+         WHERE w.n <= 2 OR $6::bigint IS NULL OR w.before <= $6
+         ORDER BY w.n`,
+        [namespaceId, terms.join(' | '), externalUserId ?? null, limit, offset, maxBytes ?? null],
       );
       return rows.map((row) => ({ memory: toMemory(row), score: Number(row.rank) }));
     },

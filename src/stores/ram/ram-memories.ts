@@ -4,6 +4,7 @@ import { holdingsDelta, oneOwnerOf } from '../shared/holdings-delta.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
 import type { RamHoldings } from './ram-holdings.js';
 import { searchTerms } from '../shared/search-terms.js';
+import { withinSearchBytes } from '../shared/search-window.js';
 
 /** Memories in a Map; search scores by how many query words a memory contains. */
 export function createRamMemories(holdings: RamHoldings): MemoryRepository {
@@ -54,18 +55,19 @@ export function createRamMemories(holdings: RamHoldings): MemoryRepository {
       return gone;
     },
     holdings: async (scope, id) => holdings.of(scope, id),
-    async search(namespaceId, { text, limit, externalUserId }) {
+    async search(namespaceId, { text, limit, offset = 0, maxBytes, externalUserId }) {
       const terms = searchTerms(text);
       if (terms.length === 0) return [];
-      return [...memories.values()]
+      const ranked = [...memories.values()]
         .filter((m) => m.namespaceId === namespaceId && (externalUserId === undefined || m.externalUserId === externalUserId))
         .map((memory) => {
           const words = new Set(searchTerms(memory.content, Infinity));
           return { memory, score: terms.filter((t) => words.has(t)).length };
         })
         .filter((m) => m.score > 0)
-        .sort((a, b) => b.score - a.score)
-        .slice(0, limit);
+        .sort((a, b) => b.score - a.score || a.memory.createdAt - b.memory.createdAt || (a.memory.id < b.memory.id ? -1 : 1))
+        .slice(offset, offset + limit);
+      return withinSearchBytes(ranked, maxBytes, (m) => m.memory.bytes);
     },
   };
 }

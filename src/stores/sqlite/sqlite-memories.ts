@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { FeedbackRepository, MemoryRepository } from '../contract/index.js';
 import { applyMemoryPatch } from '../shared/memory-patch.js';
 import { searchTerms } from '../shared/search-terms.js';
+import { withinSearchBytes } from '../shared/search-window.js';
 import { guarded } from './sqlite-errors.js';
 import { createSqliteHoldings } from './sqlite-holdings.js';
 import { toFeedback, toMemory, type Row } from './sqlite-mapper.js';
@@ -16,13 +17,15 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
   const remove = db.prepare('DELETE FROM memories WHERE namespace_id = ? AND id = ?');
   const holdings = createSqliteHoldings(db);
   const { move } = holdings;
-  const search = (userFilter: string) =>
+  // Ranks first on narrow rows (seq, bytes), then loads only the memories the call returns.
+  const ranking = (userFilter: string) =>
     db.prepare(`
-      SELECT m.*, bm25(memories_fts) AS rank FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+      SELECT m.seq, m.bytes, bm25(memories_fts) AS rank FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
       WHERE memories_fts MATCH ? AND m.namespace_id = ? ${userFilter}
-      ORDER BY rank LIMIT ?`);
-  const searchAll = search('');
-  const searchOneUser = search('AND m.external_user_id = ?');
+      ORDER BY rank, m.created_at, m.id LIMIT ? OFFSET ?`);
+  const rankAll = ranking('');
+  const rankOneUser = ranking('AND m.external_user_id = ?');
+  const bySeq = db.prepare('SELECT * FROM memories WHERE seq = ?');
   return {
     async insert(memories, limits) {
       return holdings.insert(memories, 'memories', limits, () => {
@@ -94,18 +97,18 @@ export function createSqliteMemories(db: Database.Database): MemoryRepository {
     async holdings(scope, id) {
       return guarded(() => holdings.of(scope, id));
     },
-    async search(namespaceId, { text, limit, externalUserId }) {
+    async search(namespaceId, { text, limit, offset = 0, maxBytes, externalUserId }) {
       const terms = searchTerms(text);
       if (terms.length === 0) return [];
       const match = terms.map((t) => `"${t}"`).join(' OR ');
-      const rows = guarded(
-        () =>
-          (externalUserId === undefined
-            ? searchAll.all(match, namespaceId, limit)
-            : searchOneUser.all(match, namespaceId, externalUserId, limit)) as Row[],
+      type Ranked = { seq: number; bytes: number; rank: number };
+      return guarded(() =>
+        db.transaction(() => {
+          const ranked = (externalUserId === undefined ? rankAll.all(match, namespaceId, limit, offset) : rankOneUser.all(match, namespaceId, externalUserId, limit, offset)) as Ranked[];
+          // bm25 is lower for better matches; the contract's score is higher-is-better.
+          return withinSearchBytes(ranked, maxBytes, (r) => r.bytes).map((r) => ({ memory: toMemory(bySeq.get(r.seq) as Row), score: -r.rank }));
+        })(),
       );
-      // bm25 is lower for better matches; the contract's score is higher-is-better.
-      return rows.map((row) => ({ memory: toMemory(row), score: -Number(row.rank) }));
     },
   };
 }

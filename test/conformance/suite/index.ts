@@ -4,6 +4,7 @@ import { chargeSuite } from './charge.js';
 import { concurrencySuite } from './concurrency.js';
 import { idempotencySuite } from './idempotency.js';
 import { memoriesSuite } from './memories.js';
+import { memorySearchSuite } from './memory-search.js';
 import { periodsSuite } from './periods.js';
 import { refundSuite } from './refund.js';
 import { refusedCostsNothingSuite } from './refused-costs-nothing.js';
@@ -21,5 +22,6 @@ export const SUITES: readonly ((h: StoreHarness) => void)[] = [
   concurrencySuite,
   revocationSuite,
   memoriesSuite,
+  memorySearchSuite,
   settingsSuite,
 ];

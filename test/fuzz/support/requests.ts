@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
+import { encodeSearchCursor, SEARCH_OFFSET_MAX } from '../../../src/http/routes/search-cursor.js';
 import { Raw, headerText, mutate, mutation, nastyBodyText, nastyPathValue, nastyQueryValue, serialize } from './mutations.js';
 import type { RouteSpec } from './routes.js';
 import { arbitraryFor, type Hints } from './schema-arbitrary.js';
@@ -45,6 +46,7 @@ export interface Resolved {
 }
 
 const IDEMPOTENCY_KEYS = ['fuzz-1', 'fuzz-2', 'fuzz-3'];
+const SEARCH_QUERIES = ['dark mode', 'Thursday review', 'café'];
 
 /** The ids a route's path parameter is drawn from: destructive routes only ever touch victims. */
 function pathPool(world: FuzzWorld, pools: Pools, route: RouteSpec, method: string, param: string): readonly string[] {
@@ -86,7 +88,16 @@ function hintsFor(world: FuzzWorld): Hints {
     environment_type: fc.constantFrom('production', 'staging', 'development', 'test'),
     year: fc.constantFrom(2026, 2025),
     content: fc.constantFrom('Alice prefers dark mode', 'The design review is on Thursday', 'café 日本語 🙂'),
-    query: fc.constantFrom('dark mode', 'Thursday review', 'café'),
+    query: fc.constantFrom(...SEARCH_QUERIES),
+    // Search cursors: of a search the hints above make (valid when the body's query, external user
+    // and key match), of another namespace, past the offset bound, garbled.
+    cursor: fc.oneof(
+      fc.constant(null),
+      fc
+        .record({ offset: fc.integer({ min: 1, max: 25 }), query: fc.constantFrom(...SEARCH_QUERIES), namespaceId: fc.constantFrom(main.nsId, small.nsId), externalUserId: fc.constantFrom(null, 'alice') })
+        .map(({ offset, ...search }) => encodeSearchCursor(offset, search)),
+      fc.constantFrom('garbage', 'e30', encodeSearchCursor(SEARCH_OFFSET_MAX + 1, { namespaceId: main.nsId, query: 'dark mode', externalUserId: null })),
+    ),
     name: fc.constantFrom('fuzzed', 'n'),
   };
 }
