@@ -9,6 +9,7 @@ export const LIMIT_FIELDS = [
   'max_storage_gb',
   'max_active_memories',
   'rate_limit_per_minute',
+  'max_api_keys',
 ] as const;
 
 export type LimitField = (typeof LIMIT_FIELDS)[number];
@@ -24,6 +25,11 @@ export interface Plans {
 }
 
 const FRACTIONAL_FIELDS: ReadonlySet<LimitField> = new Set(['max_storage_gb']);
+/**
+ * Fields added after plans.yaml files were written: a tier without one gets this value, so that an
+ * operator's existing file still loads and is bounded (write null for unlimited).
+ */
+const LATER_FIELDS: Readonly<Partial<Record<LimitField, number>>> = { max_api_keys: 1_000 };
 
 /**
  * Validates the parsed content of plans.yaml: `{ trial_tier?, tiers: { <tier>: { <field>: number | null } } }`.
@@ -48,7 +54,9 @@ export function parsePlans(input: unknown, source = 'plans'): Plans {
     const limits = {} as Record<LimitField, number | null>;
     for (const field of LIMIT_FIELDS) {
       if (!(field in body)) {
-        problems.push(`${path}.${field}: missing (write null for unlimited)`);
+        const later = LATER_FIELDS[field];
+        if (later !== undefined) limits[field] = later;
+        else problems.push(`${path}.${field}: missing (write null for unlimited)`);
         continue;
       }
       const value = readLimit(body[field], `${path}.${field}`, problems, FRACTIONAL_FIELDS.has(field));

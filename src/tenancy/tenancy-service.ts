@@ -1,4 +1,5 @@
 import { TollgateError } from '../core/errors.js';
+import type { KeyLimits } from '../core/key-limits.js';
 import { limitsRaisedAbove, organizationCeilings } from '../core/limit-narrowing.js';
 import { nameProblem } from '../core/names.js';
 import { parseLimitOverrides, type LimitOverrides, type Plans } from '../core/plans.js';
@@ -132,6 +133,11 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
     if (parent) problems.push(...strongerThanParent(parent, { permissions, monthlyCap: cap, expiresAt }));
     if (problems.length) throw invalid(problems);
     const generated = generateApiKey();
+    // max_api_keys: the organization's (override, else its tier's), and the namespace's own override.
+    const limits: KeyLimits = {
+      organization: organizationCeilings(plans, org.subscription, org.rateLimits).max_api_keys,
+      namespace: namespace?.rateLimits.max_api_keys ?? null,
+    };
     const apiKey = await directory.createApiKey({
       id: newId('key'),
       kind: namespace ? 'namespace' : 'organization',
@@ -146,7 +152,7 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
       parentKeyId: parent?.id ?? null,
       createdAt: clock.now(),
       expiresAt,
-    });
+    }, limits);
     return { apiKey, key: generated.key };
   };
 

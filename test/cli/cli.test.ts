@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { NO_KEY_LIMITS } from '../../src/core/key-limits.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,7 +85,7 @@ describe('tollgate CLI on a SQLite file', () => {
     const stored = await openRuntime(loadConfig({ env }));
     await stored.store.directory.updateOrganization(org.id, { name: `Initrode${clear}` });
     await stored.store.directory.updateNamespace(ns.id, { name: `${link}\u202e\u009b31m\u007f\ttab\nline` });
-    await stored.store.directory.createApiKey({ ...issued.apiKey, id: `${issued.apiKey.id}x`, prefix: `${issued.apiKey.prefix}x`, name: 'key\u001b[1A\u001b[2Kfake line' });
+    await stored.store.directory.createApiKey({ ...issued.apiKey, id: `${issued.apiKey.id}x`, prefix: `${issued.apiKey.prefix}x`, name: 'key\u001b[1A\u001b[2Kfake line' }, NO_KEY_LIMITS);
     await stored.close();
 
     const runs = [

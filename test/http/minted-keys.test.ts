@@ -46,4 +46,24 @@ describe('a key is never stronger than the key that made it', () => {
     expect(late.status).toBe(401);
     expect(late.body.reason).toBe('expired');
   });
+
+  it('one key cannot mint without bound: past max_api_keys (10 on developer) minting is 429 naming the limit; revoking the parent revokes what it minted', async () => {
+    const t = await s.tenant({ plan_tier: 'developer', rate_limits: { rate_limit_per_minute: 1_000 } });
+    const parent = await parentKey(t.orgId, {});
+    const minted: string[] = [];
+    // The tenant's key and the parent are 2 of the 10.
+    for (let i = 0; i < 8; i++) {
+      const r = await mint(parent, t.nsId, { name: `minted ${i}` });
+      expect(r.status).toBe(200);
+      minted.push(r.body.data.key);
+    }
+    const eleventh = await mint(parent, t.nsId, { name: 'one too many' });
+    expect(eleventh.status).toBe(429);
+    expect(eleventh.body).toMatchObject({ error_code: 'RESOURCE_LIMIT_EXCEEDED', limit_name: 'max_api_keys', limit: 10, current_count: 10, scope: 'organization' });
+    expect(eleventh.headers['x-should-retry']).toBe('false');
+    const parentId = (await s.call({ method: 'GET', url: `/admin/organizations/${t.orgId}/api-keys`, admin: true })).body.items.find((k: { name: string }) => k.name === 'parent').id;
+    expect((await s.call({ method: 'DELETE', url: `/admin/api-keys/${parentId}`, admin: true })).status).toBe(200);
+    for (const key of minted) expect((await s.call({ method: 'GET', url: '/v1/usage', key })).status).toBe(401);
+    expect((await s.call({ method: 'GET', url: '/v1/usage', key: t.key })).status).toBe(200);
+  });
 });

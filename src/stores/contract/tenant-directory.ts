@@ -1,4 +1,5 @@
 /** Tenant directory. Part of the store contract (index.ts). */
+import type { KeyLimits } from '../../core/key-limits.js';
 import type { LimitOverrides } from '../../core/plans.js';
 import type { ApiKey, EnvironmentType, Namespace, Organization, Subscription, User, Workspace } from '../../core/tenants.js';
 
@@ -61,7 +62,13 @@ export interface TenantDirectory {
   getUser(id: string): Promise<User | null>;
   getWorkspace(id: string): Promise<Workspace | null>;
 
-  createApiKey(input: NewApiKey): Promise<ApiKey>;
+  /**
+   * Creates a key unless its organization, or its namespace, already has as many active keys (not
+   * revoked, not expired at input.createdAt) as `limits` allow: then throws the error
+   * keyLimitRefusal gives (429 RESOURCE_LIMIT_EXCEEDED, max_api_keys). The count and the insert
+   * are one transaction where the store has them, so concurrent creations cannot pass the limit.
+   */
+  createApiKey(input: NewApiKey, limits: KeyLimits): Promise<ApiKey>;
   getApiKey(id: string): Promise<ApiKey | null>;
   /** The key whose visible prefix this is (prefixes are unique). */
   findApiKeyByPrefix(prefix: string): Promise<ApiKey | null>;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isActiveKey, keyLimitRefusal } from '../../core/key-limits.js';
 import { TollgateError } from '../../core/errors.js';
 import type { Page, TenantChange, TenantDirectory } from '../contract/index.js';
 import type { BatchRequest, ParseClient, ParseObject } from './parse-client.js';
@@ -36,6 +37,17 @@ export function createParseDirectory(client: ParseClient, changePollMs: number):
     return { items: items.map(map), total: await count(className, where) };
   };
   const transaction = (requests: BatchRequest[]) => client.batch(requests, { transaction: true });
+  /** Runs `work` after every earlier one of the same id has settled (a queue per id, in this process). */
+  const queues = new Map<string, Promise<unknown>>();
+  const oneAtATime = <T>(id: string, work: () => Promise<T>): Promise<T> => {
+    const run = (queues.get(id) ?? Promise.resolve()).then(work, work);
+    const settled = run.catch(() => undefined);
+    queues.set(id, settled);
+    void settled.then(() => {
+      if (queues.get(id) === settled) queues.delete(id);
+    });
+    return run;
+  };
 
   const getOrganization = async (id: string) => {
     const o = await first(C.organization, { objectId: id }, ['subscription']);
@@ -169,12 +181,22 @@ export function createParseDirectory(client: ParseClient, changePollMs: number):
       return o ? toWorkspace(o) : null;
     },
 
-    async createApiKey(input) {
-      // Parse cannot declare key_prefix unique; prefixes carry 71 random bits, and this check
-      // turns the remaining chance into a clear error.
-      if (await first(C.apiKey, { key_prefix: input.prefix })) throw new TollgateError('CONFLICT', { message: 'Duplicate key prefix.' });
-      await client.request('POST', `classes/${C.apiKey}`, apiKeyFields(input));
-      return (await getApiKey(input.id))!;
+    async createApiKey(input, limits) {
+      // Parse has no transaction to count and insert in: creations of one organization are queued
+      // in this process instead, so that they cannot pass the limit together; processes sharing a
+      // Parse Server may still (docs/parse.md).
+      return oneAtATime(input.organizationId, async () => {
+        // Parse cannot declare key_prefix unique; prefixes carry 71 random bits, and this check
+        // turns the remaining chance into a clear error.
+        if (await first(C.apiKey, { key_prefix: input.prefix })) throw new TollgateError('CONFLICT', { message: 'Duplicate key prefix.' });
+        if (limits.organization !== null || limits.namespace !== null) {
+          const active = (await client.findAll(C.apiKey, { organization: orgPointer(input.organizationId) })).filter(isTollgateKey).map(toApiKey).filter((k) => isActiveKey(k, input.createdAt));
+          const refusal = keyLimitRefusal({ organization: active.length, namespace: active.filter((k) => k.namespaceId !== null && k.namespaceId === input.namespaceId).length }, limits);
+          if (refusal) throw refusal;
+        }
+        await client.request('POST', `classes/${C.apiKey}`, apiKeyFields(input));
+        return (await getApiKey(input.id))!;
+      });
     },
     getApiKey,
     async findApiKeyByPrefix(prefix) {

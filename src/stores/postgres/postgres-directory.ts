@@ -1,4 +1,5 @@
 import { TollgateError } from '../../core/errors.js';
+import { keyLimitRefusal } from '../../core/key-limits.js';
 import type { Clock } from '../../core/ports.js';
 import type { TenantChange, TenantDirectory } from '../contract/index.js';
 import { applyOrganizationPatch, newOrganizationRecord } from '../shared/tenant-records.js';
@@ -170,9 +171,20 @@ export function createPostgresDirectory(
       return row ? toWorkspace(row) : null;
     },
 
-    async createApiKey(input) {
+    async createApiKey(input, limits) {
       const row = await unique(`An API key with prefix ${input.prefix}`, () =>
-        one(
+        withTransaction(pool, async (client) => {
+          // Creations in one organization queue on its row, so that counting and inserting are one step.
+          await client.query(`SELECT 1 FROM ${s}.organizations WHERE id = $1 FOR UPDATE`, [input.organizationId]);
+          const { rows } = await client.query(
+            `SELECT count(*) AS organization, count(*) FILTER (WHERE namespace_id = $2) AS namespace FROM ${s}.api_keys
+             WHERE organization_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)`,
+            [input.organizationId, input.namespaceId, input.createdAt],
+          );
+          const refusal = keyLimitRefusal({ organization: Number(rows[0]!.organization), namespace: Number(rows[0]!.namespace) }, limits);
+          if (refusal) throw refusal;
+          return (
+            await client.query(
           `INSERT INTO ${s}.api_keys (id, kind, organization_id, namespace_id, user_id, name, prefix, hash, permissions, cap_mini, cap_premium, created_at, expires_at, parent_key_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
           [
@@ -191,9 +203,11 @@ export function createPostgresDirectory(
             input.expiresAt,
             input.parentKeyId,
           ],
-        ),
+            )
+          ).rows[0] as Row;
+        }),
       );
-      return toApiKey(row!);
+      return toApiKey(row);
     },
     getApiKey: (id) => getApiKey(id),
     async findApiKeyByPrefix(prefix) {

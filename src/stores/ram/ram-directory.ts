@@ -1,3 +1,4 @@
+import { isActiveKey, keyLimitRefusal } from '../../core/key-limits.js';
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
 import type { ApiKey, Namespace, Organization, User, Workspace } from '../../core/tenants.js';
@@ -77,8 +78,11 @@ export function createRamDirectory(clock: Clock): TenantDirectory {
     getUser: async (id) => users.get(id) ?? null,
     getWorkspace: async (id) => workspaces.get(id) ?? null,
 
-    async createApiKey(input) {
+    async createApiKey(input, limits) {
       if ([...keys.values()].some((k) => k.prefix === input.prefix)) throw new TollgateError('CONFLICT', { message: 'Duplicate key prefix.' });
+      const active = [...keys.values()].filter((k) => k.organizationId === input.organizationId && isActiveKey(k, input.createdAt));
+      const refusal = keyLimitRefusal({ organization: active.length, namespace: active.filter((k) => k.namespaceId !== null && k.namespaceId === input.namespaceId).length }, limits);
+      if (refusal) throw refusal;
       const key: ApiKey = { ...input, lastUsedAt: null, revokedAt: null };
       keys.set(key.id, key);
       return key;

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { keyLimitRefusal } from '../../core/key-limits.js';
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
 import type { TenantChange, TenantDirectory } from '../contract/index.js';
@@ -40,6 +41,13 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
     const row = one('SELECT * FROM namespaces WHERE id = ? AND deleted_at IS NULL', id);
     return row ? toNamespace(row) : null;
   };
+  const countActive = db.prepare('SELECT count(*) FROM api_keys WHERE organization_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)').pluck();
+  const countActiveIn = db.prepare('SELECT count(*) FROM api_keys WHERE namespace_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)').pluck();
+  /** Active keys (isActiveKey) of an organization and of one of its namespaces at `nowMs`. */
+  const activeKeys = (organizationId: string, namespaceId: string | null, nowMs: number) => ({
+    organization: Number(countActive.get(organizationId, nowMs)),
+    namespace: namespaceId === null ? 0 : Number(countActiveIn.get(namespaceId, nowMs)),
+  });
   const getApiKey = (id: string) => {
     const row = one('SELECT * FROM api_keys WHERE id = ?', id);
     return row ? toApiKey(row) : null;
@@ -162,8 +170,10 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
       return row ? toWorkspace(row) : null;
     },
 
-    async createApiKey(input) {
-      guarded(() =>
+    async createApiKey(input, limits) {
+      tx(() => {
+        const refusal = keyLimitRefusal(activeKeys(input.organizationId, input.namespaceId, input.createdAt), limits);
+        if (refusal) throw refusal;
         db
           .prepare(
             `INSERT INTO api_keys (id, kind, organization_id, namespace_id, user_id, name, prefix, hash, permissions, cap_mini, cap_premium, created_at, expires_at, parent_key_id)
@@ -184,8 +194,8 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
             input.createdAt,
             input.expiresAt,
             input.parentKeyId,
-          ),
-      );
+          );
+      });
       return getApiKey(input.id)!;
     },
     getApiKey: async (id) => getApiKey(id),

@@ -37,6 +37,28 @@ export function revocationSuite(h: StoreHarness): void {
       for (const k of [root, sibling]) expect((await w.meter.authenticate(k.key)).ok).toBe(true);
     });
 
+    it('max_api_keys: a key past the active keys an organization or a namespace may have is refused; revoked and expired keys make room; concurrent creations stop at the limit', async () => {
+      const w = world();
+      const { context } = await w.tenant({ organization: { rateLimits: { max_api_keys: 4 } }, namespace: { rateLimits: { max_api_keys: 2 } } });
+      const orgId = context.organization.id;
+      const nsId = context.namespace!.id;
+      // The tenant's own key is the first of the namespace's two.
+      const second = await w.tenancy.issueNamespaceKey(nsId, { name: 'second' });
+      const refusedInNamespace = await w.tenancy.issueNamespaceKey(nsId, { name: 'third' }).catch((e: unknown) => e);
+      expect(refusedInNamespace).toMatchObject({ code: 'RESOURCE_LIMIT_EXCEEDED', status: 429, details: { limit_name: 'max_api_keys', scope: 'namespace', current_count: 2, limit: 2 } });
+      await w.tenancy.revokeApiKey(second.apiKey.id);
+      const expiring = await w.tenancy.issueNamespaceKey(nsId, { name: 'expiring', expiresAt: w.clock.now() + 1_000 });
+      w.clock.advance(1_000);
+      expect((await w.tenancy.issueNamespaceKey(nsId, { name: 'after expiry' })).apiKey.name).toBe('after expiry');
+      expect(expiring.apiKey.id).toBeTruthy();
+      // Organization keys count against the organization's 4: 2 active in the namespace, 2 more here.
+      const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => w.tenancy.issueOrganizationKey(orgId, { name: `org ${i}` })));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'RESOURCE_LIMIT_EXCEEDED', details: { scope: 'organization', limit: 4 } });
+      const active = (await w.store.directory.listApiKeys({ organizationId: orgId })).filter((k) => k.revokedAt === null && (k.expiresAt === null || k.expiresAt > w.clock.now()));
+      expect(active).toHaveLength(4);
+    });
+
     it('unknown, malformed, expired keys and keys of inactive namespaces are refused', async () => {
       const w = world();
       const { key, context } = await w.tenant();
