@@ -159,3 +159,32 @@ describe('query strings and URLs', () => {
     expectRefusal(limit, 400, 'VALIDATION_FAILED', /^body\.rate_limits\.max_active_memories$/);
   });
 });
+
+/** The cases issue 17's hostile tenant found, each kept here so that it stays found. */
+describe('issue 17: every byte counted, every answer bounded', () => {
+  it('a free-form field over its bound (metadata, a pass-through field, a feedback body) is 413 naming it, before the charge', async () => {
+    const before = await used();
+    const big = { notes: 'm'.repeat(17_000) };
+    expectRefusal(await s.call({ method: 'POST', url: '/v1/memory', key: t.key, body: { content: 'x', metadata: big } }), 413, 'CONTENT_TOO_LARGE', /^metadata$/);
+    expectRefusal(await s.call({ method: 'POST', url: '/v1/memory', key: t.key, body: { content: 'x', graph_generation: { manual: { nodes: [big] } } } }), 413, 'CONTENT_TOO_LARGE', /^graph_generation$/);
+    const feedback = { search_id: 's', feedbackData: { feedbackSource: 'inline', feedbackType: 'correction', feedbackText: 'f'.repeat(17_000) } };
+    expectRefusal(await s.call({ method: 'POST', url: '/v1/feedback', key: t.key, body: feedback }), 413, 'CONTENT_TOO_LARGE', /^feedbackData$/);
+    expect(await used()).toBe(before);
+  });
+
+  it('search pages and usage pages are bounded: max_memories 1..100, usage limit 1..1000, a forged cursor refused', async () => {
+    expectRefusal(await s.call({ method: 'POST', url: '/v1/memory/search?max_memories=1000', key: t.key, body: { query: 'x' } }), 400, 'VALIDATION_FAILED', /max_memories/);
+    expectRefusal(await s.call({ method: 'POST', url: '/v1/memory/search', key: t.key, body: { query: 'x', cursor: 'bm90IGEgY3Vyc29y' } }), 400, 'VALIDATION_FAILED', /cursor/);
+    expectRefusal(await s.call({ method: 'GET', url: '/v1/usage?limit=100000', key: orgKey }), 400, 'VALIDATION_FAILED', /limit/);
+    expectRefusal(await s.call({ method: 'GET', url: '/v1/usage?offset=99999999999999999999', key: orgKey }), 400, 'VALIDATION_FAILED', /offset/);
+  });
+
+  it('names with terminal escapes or bidirectional overrides are refused on every route that writes one', async () => {
+    for (const name of ['\u001b[2J\u001b[Hfake', 'ok\u202egnp.exe', 'tab\there', 'c1\u009b31m']) {
+      expectRefusal(await s.call({ method: 'POST', url: '/v1/namespace', key: orgKey, body: { name } }), 400, 'VALIDATION_FAILED', /name/);
+      expectRefusal(await s.call({ method: 'POST', url: `/v1/namespace/${t.nsId}/api-keys`, key: orgKey, body: { name } }), 400, 'VALIDATION_FAILED', /name/);
+      expectRefusal(await s.call({ method: 'POST', url: '/admin/organizations', admin: true, body: { name, plan_tier: 'developer' } }), 400, 'VALIDATION_FAILED', /name/);
+    }
+  });
+});
+
