@@ -74,6 +74,50 @@ export function evaluateSlidingWindow(limit: number, windowMs: number, counts: R
   return { allowed: false, limit, remaining: 0, resetAtMs, retryAfterMs: retryAfter(limit, windowMs, counts, windowStart, atMs) };
 }
 
+/**
+ * Which of a call's windows speaks for them all (headers, Retry-After): one that refuses before one
+ * that allows, and of two that refuse the one that frees later, so that a retry after it finds
+ * every window open; of two that allow, the one with fewer calls left; the first on a tie. A window
+ * that allows waits 0 ms and one that refuses at least 1 ms, so one comparison does all of it.
+ */
+export function isTighterWindow(a: Pick<RateVerdict, 'remaining' | 'retryAfterMs'>, b: Pick<RateVerdict, 'remaining' | 'retryAfterMs'>): boolean {
+  return a.retryAfterMs > b.retryAfterMs || (a.retryAfterMs === b.retryAfterMs && a.remaining < b.remaining);
+}
+
+export interface WindowRule {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+export interface WindowsVerdict {
+  /** Every window allows the call. */
+  readonly allowed: boolean;
+  /** The window that speaks for them all (isTighterWindow): an index into the rules, and its verdict. */
+  readonly told: number;
+  readonly verdict: RateVerdict;
+}
+
+/**
+ * A call against every minute window it counts in: allowed only when each one allows it (and then
+ * counted in each). `counts` holds each window's current and previous count in turn, two numbers
+ * per rule. Null for a call without windows.
+ */
+export function evaluateWindows(rules: readonly WindowRule[], counts: readonly number[], atMs: number): WindowsVerdict | null {
+  let allowed = true;
+  let told = -1;
+  let verdict: RateVerdict | null = null;
+  for (let i = 0; i < rules.length; i++) {
+    const { limit, windowMs } = rules[i]!;
+    const v = evaluateSlidingWindow(limit, windowMs, { current: counts[2 * i]!, previous: counts[2 * i + 1]! }, atMs);
+    if (!v.allowed) allowed = false;
+    if (verdict === null || isTighterWindow(v, verdict)) {
+      verdict = v;
+      told = i;
+    }
+  }
+  return verdict === null ? null : { allowed, told, verdict };
+}
+
 function retryAfter(limit: number, windowMs: number, counts: RateWindowCounts, windowStart: number, atMs: number): number {
   if (limit <= 0) return windowMs;
   // When does floor(previous × (1 − f)) + current + 1 <= limit hold again?

@@ -10,6 +10,15 @@ export interface ScopedLimit {
   readonly apiKey: number | null;
 }
 
+/**
+ * Calls per minute: the organization's (its override, else its tier's) holds for all its keys and
+ * namespaces together; a namespace that sets its own is held to that as well. Null: no such window.
+ */
+export interface RateLimits {
+  readonly organization: number | null;
+  readonly namespace: number | null;
+}
+
 export interface ResolvedLimits {
   /** The tier whose limits apply (free_trial while trialing). */
   readonly tier: string;
@@ -19,7 +28,7 @@ export interface ResolvedLimits {
   readonly meteredBilling: boolean;
   readonly billingAnchorDay: number | null;
   readonly monthly: Readonly<Record<InteractionType, ScopedLimit>>;
-  readonly ratePerMinute: number | null;
+  readonly ratePerMinute: RateLimits;
   readonly activeMemories: ScopedLimit;
   readonly storageBytes: ScopedLimit;
 }
@@ -86,8 +95,7 @@ export function resolveLimits(plans: Plans, sources: LimitSources, nowMs: number
       mini: scoped('max_mini_interactions_per_month', sources.apiKeyCap.mini),
       premium: scoped('max_premium_interactions_per_month', sources.apiKeyCap.premium),
     },
-    // The one limit a namespace's value replaces rather than adds a scope to: it may only narrow.
-    ratePerMinute: narrowest(namespace('rate_limit_per_minute'), organization('rate_limit_per_minute')),
+    ratePerMinute: { organization: organization('rate_limit_per_minute'), namespace: namespace('rate_limit_per_minute') },
     activeMemories: scoped('max_active_memories'),
     storageBytes: scoped('max_storage_gb', null, BYTES_PER_GB),
   });
@@ -95,10 +103,6 @@ export function resolveLimits(plans: Plans, sources: LimitSources, nowMs: number
 
 function pick(override: number | null | undefined, fallback: number | null): number | null {
   return override ?? fallback;
-}
-
-function narrowest(a: number | null, b: number | null): number | null {
-  return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
 function times(value: number | null, scale: number): number | null {

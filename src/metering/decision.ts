@@ -24,6 +24,7 @@ export interface DecisionBase {
   readonly isTrial: boolean;
   readonly period: Period | null;
   readonly scopes: readonly ScopeUsage[];
+  /** The call's minute windows (the organization's, a namespace's own), told by the tightest; null without any. */
   readonly rate: RateState | null;
 }
 

@@ -13,6 +13,7 @@ import type { PlannedLine } from './charge-lines.js';
 import { createPlanCache } from './context-plan.js';
 import { granted, refused, type CallFacts, type Decision, type Refused, type ScopeUsage } from './decision.js';
 import { createKeyToucher } from './key-touch.js';
+import { rateWindows } from './rate-windows.js';
 import { limitRefusal, rateRefusal } from './refusals.js';
 import { systemClock } from './system-clock.js';
 import type { TenantContext } from './tenant-context.js';
@@ -112,7 +113,7 @@ export function createMeter(options: MeterOptions): Meter {
       included: line.included,
       resetsAtMs: line.resetsAtMs,
     }));
-    const ratePerMinute = limits.value.ratePerMinute;
+    const rates = rateWindows(context, limits.value.ratePerMinute, metering.rateWindowMs);
     const request: ChargeRequest = {
       id: randomUUID(),
       atMs: now,
@@ -121,7 +122,7 @@ export function createMeter(options: MeterOptions): Meter {
       attribution: plan.attribution(operation, type),
       cost,
       lines,
-      rate: ratePerMinute === null ? null : { key: context.apiKey.id, limit: ratePerMinute, windowMs: metering.rateWindowMs },
+      rates,
       idempotency: charge.idempotencyKey
         ? {
             key: charge.idempotencyKey,
@@ -160,7 +161,7 @@ export function createMeter(options: MeterOptions): Meter {
     if (result.outcome === 'refused') {
       const refusal =
         result.refusedBy === 'rate'
-          ? rateRefusal(result.rate!, operation)
+          ? rateRefusal(rates[result.rateIndex]!.scope, result.rate, operation)
           : limitRefusal(lines[result.refusedBy]!, result.used[result.refusedBy]!, { ...facts, tier: limits.value.tier, period, nowMs: now });
       return refused(facts, refusal.error, refusal.retryAfterSeconds, scopes, result.rate);
     }

@@ -2,6 +2,7 @@ import { TollgateError } from '../core/errors.js';
 import type { Period } from '../core/periods.js';
 import type { RateState } from '../stores/contract/index.js';
 import type { PlannedLine } from './charge-lines.js';
+import type { PlannedRate } from './rate-windows.js';
 
 const SCOPE_WORDS = { organization: 'the organization', namespace: 'the namespace', api_key: 'this API key' } as const;
 
@@ -45,12 +46,13 @@ export function limitRefusal(line: PlannedLine, used: number, facts: RefusalFact
   };
 }
 
-export function rateRefusal(rate: RateState, operation: string): { error: TollgateError; retryAfterSeconds: number } {
+/** The error for a call a minute window refused: whose window, its size, and when to retry. */
+export function rateRefusal(scope: PlannedRate['scope'], rate: RateState, operation: string): { error: TollgateError; retryAfterSeconds: number } {
   const retryAfterSeconds = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
   return {
     error: new TollgateError('RATE_LIMITED', {
-      message: `Rate limit reached: at most ${rate.limit} calls per minute for this API key. Retry in ${retryAfterSeconds} s.`,
-      details: { error: 'Rate limit reached', limit: rate.limit, window: 'minute', retry_after_seconds: retryAfterSeconds, operation },
+      message: `Rate limit reached: at most ${rate.limit} calls per minute for this ${scope}. Retry in ${retryAfterSeconds} s.`,
+      details: { error: 'Rate limit reached', limit: rate.limit, window: 'minute', scope, retry_after_seconds: retryAfterSeconds, operation },
     }),
     retryAfterSeconds,
   };

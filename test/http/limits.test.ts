@@ -59,6 +59,21 @@ describe('limits over HTTP', () => {
     expect((await s.call({ method: 'POST', url: '/v1/memory/search', key: t.key, body: { query: 'x' } })).status).toBe(200);
   });
 
+  it("rate limit: the plan's 10 a minute hold for the organization, however many keys and namespaces share it (issue 17: three keys got 30 calls through)", async () => {
+    const t = await s.tenant({ plan_tier: 'developer' });
+    const staging = await s.call({ method: 'POST', url: `/admin/organizations/${t.orgId}/namespaces`, admin: true, body: { name: 'staging' } });
+    const mint = async (nsId: string) => (await s.call({ method: 'POST', url: `/admin/namespaces/${nsId}/api-keys`, admin: true, body: { name: 'minted' } })).body.key as string;
+    const keys = [t.key, await mint(t.nsId), await mint(staging.body.id)];
+    s.clock.set('2026-11-15T12:00:05.000Z');
+    const statuses = [];
+    for (let i = 0; i < 30; i++) statuses.push((await s.call({ method: 'POST', url: '/v1/memory/search', key: keys[i % 3]!, body: { query: 'x' } })).status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
+    const refused = await s.call({ method: 'POST', url: '/v1/memory/search', key: keys[2]!, body: { query: 'x' } });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ error_code: 'RATE_LIMITED', limit: 10, scope: 'organization', message: expect.stringMatching(/at most 10 calls per minute for this organization/) });
+    expect(refused.headers).toMatchObject({ 'ratelimit-limit': '10', 'ratelimit-remaining': '0' });
+  });
+
   it('active memories: an add past max_active_memories → 429 naming that limit; delete releases it', async () => {
     const t = await s.tenant({ rate_limits: { max_active_memories: 2 } });
     const first = (await add(t.key, 'one')).body.data[0].memoryId;

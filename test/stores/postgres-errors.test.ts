@@ -57,7 +57,7 @@ await describeWithPostgres('postgres: a store whose server is gone', () => {
       attribution: { organizationId: 'x', namespaceId: null, apiKeyId: 'k', userId: null, workspaceId: null, subscriptionId: null, companyId: null, operation: 'op', type: 'mini' },
       cost: 1,
       lines: [{ counter, amount: 1, limit: null }],
-      rate: null,
+      rates: [],
       idempotency: null,
     });
     await expect(charge).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });

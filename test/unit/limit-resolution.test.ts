@@ -39,15 +39,17 @@ describe('limit resolution', () => {
     expect(result.value.monthly.mini).toEqual({ organization: 60000, namespace: 100, apiKey: 20 });
     // null in a namespace inherits: the namespace has no limit of its own, the organization's applies.
     expect(result.value.monthly.premium).toEqual({ organization: 500, namespace: null, apiKey: null });
-    expect(result.value.ratePerMinute).toBe(50);
+    expect(result.value.ratePerMinute).toEqual({ organization: 50, namespace: null });
     expect(result.value.storageBytes.organization).toBe(10 * 1024 ** 3);
   });
 
-  it('a namespace rate override beats the organization, null inherits', () => {
+  it('the organization keeps its per-minute rate beside a namespace that sets its own; null inherits', () => {
     const pick = (ns: number | null) =>
       resolveLimits(plans, sources({ organizationOverrides: { rate_limit_per_minute: 50 }, namespaceOverrides: { rate_limit_per_minute: ns } }), NOW);
-    expect(pick(5)).toMatchObject({ ok: true, value: { ratePerMinute: 5 } });
-    expect(pick(null)).toMatchObject({ ok: true, value: { ratePerMinute: 50 } });
+    expect(pick(5)).toMatchObject({ ok: true, value: { ratePerMinute: { organization: 50, namespace: 5 } } });
+    expect(pick(null)).toMatchObject({ ok: true, value: { ratePerMinute: { organization: 50, namespace: null } } });
+    // Without an override, the tier's (starter: 30 a minute).
+    expect(resolveLimits(plans, sources(), NOW)).toMatchObject({ ok: true, value: { ratePerMinute: { organization: 30, namespace: null } } });
   });
 
   it('a trialing subscription uses free_trial', () => {

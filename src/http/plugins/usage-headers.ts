@@ -2,8 +2,9 @@ import type { FastifyReply } from 'fastify';
 import type { Decision } from '../../metering/index.js';
 
 /**
- * RateLimit-* (IETF draft) for the minute window and X-Usage-* for the monthly period: the scope of
- * the call's interaction type with the least room left decides the monthly figures.
+ * RateLimit-* (IETF draft) for the minute windows, told by the one with the fewest calls left (on a
+ * refusal, the one that refused), and X-Usage-* for the monthly period: the scope of the call's
+ * interaction type with the least room left decides the monthly figures.
  */
 export function setUsageHeaders(reply: FastifyReply, decision: Decision, nowMs: number): void {
   if (decision.rate) {

@@ -44,8 +44,9 @@ export interface Attribution {
   readonly type: InteractionType;
 }
 
+/** A sliding minute window a call must fit: the organization's, or a namespace's own. */
 export interface RateRule {
-  /** The window's counter key, e.g. the API key id. */
+  /** The window's counter key: the id of the organization or namespace it limits. */
   readonly key: string;
   readonly limit: number;
   readonly windowMs: number;
@@ -64,7 +65,11 @@ export interface ChargeRequest {
   readonly cost: number;
   /** Counters to check and move together. */
   readonly lines: readonly ChargeLine[];
-  readonly rate: RateRule | null;
+  /**
+   * Minute windows to check and count together (none, or e.g. the organization's and the
+   * namespace's): a call must fit every one, and a granted call counts in every one.
+   */
+  readonly rates: readonly RateRule[];
   readonly idempotency: { readonly key: string; readonly fingerprint: string; readonly expiresAtMs: number } | null;
 }
 
@@ -78,6 +83,11 @@ export interface RefusalRecord {
   readonly reason: string;
 }
 
+/**
+ * Where a call stands in its minute windows, as told by one of them: a window that refused it (of
+ * several, the one that frees last), else the one with the fewest calls left after it
+ * (isTighterWindow in src/core/charge-rules.ts).
+ */
 export interface RateState {
   readonly limit: number;
   readonly remaining: number;
@@ -98,23 +108,31 @@ export type ChargeResult =
     }
   | {
       readonly outcome: 'refused';
-      /** The line that refused (index into lines), or 'rate' for the minute window. */
-      readonly refusedBy: number | 'rate';
+      /** The line that refused (index into lines). */
+      readonly refusedBy: number;
       /** Counter values, unchanged, one per line. */
       readonly used: readonly number[];
       readonly rate: RateState | null;
+    }
+  | {
+      readonly outcome: 'refused';
+      readonly refusedBy: 'rate';
+      /** The window `rate` describes, which refused: an index into the request's rates. */
+      readonly rateIndex: number;
+      readonly used: readonly number[];
+      readonly rate: RateState;
     }
   /** The idempotency key was used before with another fingerprint. Nothing changed. */
   | { readonly outcome: 'conflict' };
 
 export interface QuotaLedger {
   /**
-   * Decides and applies one call, atomically for every line and the minute window:
+   * Decides and applies one call, atomically for every line and every minute window:
    * - if the idempotency key was granted before (same fingerprint, not expired), returns that
    *   result with `replayed: true` and changes nothing;
-   * - if the minute window or any line with a limit would be exceeded, changes no counter, adds
+   * - if any minute window or any line with a limit would be exceeded, changes no counter or window, adds
    *   one refused call to the daily rollup and to the refusals of its reason, and returns `refused`;
-   * - otherwise adds every line's amount, counts the call in the minute window, adds cost and one
+   * - otherwise adds every line's amount, counts the call in every minute window, adds cost and one
    *   call to the Interaction record and the daily rollup, stores the idempotency key, and
    *   returns `granted` with the counters' new values.
    * Concurrent charges, from any number of processes where `capabilities.sharedAcrossProcesses`,
@@ -128,6 +146,7 @@ export interface QuotaLedger {
    * Gives back a granted charge (its handler failed): subtracts every line's amount, the cost and
    * the call from the Interaction record and rollup (counting a refund there), and forgets the
    * idempotency key so a retry runs again. Refunding the same charge id twice changes nothing.
+   * The call keeps its place in its minute windows: it was made.
    */
   refund(request: ChargeRequest): Promise<void>;
 

@@ -5,7 +5,7 @@ import { toKey } from './postgres-mapper.js';
 /** One unit of work for apply_ledger_group, in submission order. */
 type Value = string | number | boolean | null;
 
-const JOB_COLUMNS = ['kind', 'id', 'at', 'cost', 'lines', 'rc', 'rp', 'rl', 'rw', 'ik', 'ikey', 'fp', 'ix', 'ir', 'ro', 'why'] as const;
+const JOB_COLUMNS = ['kind', 'id', 'at', 'cost', 'lines', 'rates', 'ik', 'ikey', 'fp', 'ix', 'ir', 'ro', 'why'] as const;
 type SortKey = readonly (string | number)[];
 
 /**
@@ -47,10 +47,11 @@ function compareKeys(a: SortKey, b: SortKey): number {
 }
 
 /**
- * The jsonb argument of apply_ledger_group (postgres-ledger-sql.ts), as the parallel arrays of
- * the ledger_group type: distinct counters (c_), minute windows (r_), idempotency keys (i_),
- * Interaction records (x_) and rollups (y_), each once and sorted by key, then the jobs (j_) and
- * their lines (l_). `sync` asks the function to commit synchronously (see postgres-ledger.ts).
+ * The jsonb argument of apply_ledger_group (postgres-ledger-windows-sql.ts), as the parallel
+ * arrays of the ledger_group type: distinct counters (c_), minute windows (r_), idempotency keys
+ * (i_), Interaction records (x_) and rollups (y_), each once and sorted by key, then the jobs (j_),
+ * their lines (l_) and the minute windows each charge counts in (q_). `sync` asks the function to
+ * commit synchronously (see postgres-ledger.ts).
  */
 export function encodeLedgerGroup(jobs: readonly LedgerJob[], options: { recordEvents: boolean; sync: boolean }): string {
   const counters = new Slots();
@@ -58,9 +59,10 @@ export function encodeLedgerGroup(jobs: readonly LedgerJob[], options: { recordE
   const idem = new Slots();
   const interactions = new Slots();
   const rollups = new Slots();
-  // Jobs' columns; rc, rp, ik, ir and ro hold provisional slot indexes until the end.
+  // Jobs' columns; ik, ir and ro hold provisional slot indexes until the end, as do q.cur and q.prev.
   const j = Object.fromEntries(JOB_COLUMNS.map((name) => [name, [] as Value[]])) as Record<(typeof JOB_COLUMNS)[number], Value[]>;
   const l = { slot: [] as number[], amount: [] as Value[], limit: [] as Value[] };
+  const q = { cur: [] as number[], prev: [] as number[], limit: [] as number[], window: [] as number[] };
 
   // The guesses ("d", the last column) are what a row moves by if every job does what it asks
   // (charges granted, refunds applied): the function applies them while locking and takes back
@@ -98,16 +100,18 @@ export function encodeLedgerGroup(jobs: readonly LedgerJob[], options: { recordE
       j.at.push(f.atMs);
       j.cost.push(f.cost);
       j.lines.push(l.slot.length);
+      j.rates.push(q.cur.length);
       j.ro.push(rollupSlot(f.attribution.organizationId, f.day, f.attribution));
       j.why.push(f.reason);
-      for (const name of JOB_COLUMNS) if (!['kind', 'id', 'at', 'cost', 'lines', 'ro', 'why'].includes(name)) j[name].push(null);
+      for (const name of JOB_COLUMNS) if (!['kind', 'id', 'at', 'cost', 'lines', 'rates', 'ro', 'why'].includes(name)) j[name].push(null);
       continue;
     }
     if (job.kind === 'adjust') {
       for (const line of job.lines) addLine(line.counter, null, line.amount, null, line.amount);
       j.kind.push('a');
       j.lines.push(l.slot.length);
-      for (const name of JOB_COLUMNS) if (name !== 'kind' && name !== 'lines') j[name].push(null);
+      j.rates.push(q.cur.length);
+      for (const name of JOB_COLUMNS) if (name !== 'kind' && name !== 'lines' && name !== 'rates') j[name].push(null);
       continue;
     }
     const r = job.request;
@@ -120,18 +124,17 @@ export function encodeLedgerGroup(jobs: readonly LedgerJob[], options: { recordE
     j.at.push(r.atMs);
     j.cost.push(r.cost);
     j.lines.push(l.slot.length);
-    if (job.kind === 'charge' && r.rate) {
-      const windowStart = windowStartOf(r.atMs, r.rate.windowMs);
-      j.rc.push(rateSlot(org, r.rate.key, windowStart, 1));
-      j.rp.push(rateSlot(org, r.rate.key, windowStart - r.rate.windowMs, 0));
-      j.rl.push(r.rate.limit);
-      j.rw.push(r.rate.windowMs);
-    } else {
-      j.rc.push(null);
-      j.rp.push(null);
-      j.rl.push(null);
-      j.rw.push(null);
+    // A refund leaves its call in the windows.
+    if (job.kind === 'charge') {
+      for (const rule of r.rates) {
+        const windowStart = windowStartOf(r.atMs, rule.windowMs);
+        q.cur.push(rateSlot(org, rule.key, windowStart, 1));
+        q.prev.push(rateSlot(org, rule.key, windowStart - rule.windowMs, 0));
+        q.limit.push(rule.limit);
+        q.window.push(rule.windowMs);
+      }
     }
+    j.rates.push(q.cur.length);
     const idemKey = r.idempotency?.key ?? null;
     j.ik.push(idemKey === null ? null : idem.slot([org, a.apiKeyId, idemKey], () => [org, a.apiKeyId, idemKey]));
     j.ikey.push(idemKey);
@@ -178,10 +181,7 @@ export function encodeLedgerGroup(jobs: readonly LedgerJob[], options: { recordE
     j_at: j.at,
     j_cost: j.cost,
     j_lines: j.lines,
-    j_rc: remap(j.rc, rt.final),
-    j_rp: remap(j.rp, rt.final),
-    j_rl: j.rl,
-    j_rw: j.rw,
+    j_rates: j.rates,
     j_ik: remap(j.ik, i.final),
     j_ikey: j.ikey,
     j_fp: j.fp,
@@ -192,13 +192,21 @@ export function encodeLedgerGroup(jobs: readonly LedgerJob[], options: { recordE
     l_slot: remap(l.slot, c.final),
     l_amount: l.amount,
     l_limit: l.limit,
+    q_cur: remap(q.cur, rt.final),
+    q_prev: remap(q.prev, rt.final),
+    q_limit: q.limit,
+    q_window: q.window,
   });
 }
 
-/** What apply_ledger_group answers: one entry per job (kind g, r, p, c or n), per line for `used`. */
+/**
+ * What apply_ledger_group answers: one entry per job (kind g, r, p, c or n), per line for `used`;
+ * `rate` is the 0-based index, among the charge's windows, of the one remaining/reset/retry describe.
+ */
 export interface LedgerAnswer {
   readonly kind: string[];
   readonly by: (number | null)[];
+  readonly rate: (number | null)[];
   readonly used: (number | null)[];
   readonly remaining: (number | null)[];
   readonly reset: (number | null)[];
@@ -215,12 +223,13 @@ export function decodeLedgerAnswer(jobs: readonly LedgerJob[], answer: LedgerAns
     line += lines;
     if (job.kind !== 'charge') return null;
     const { request } = job;
-    const rate = request.rate ? { limit: request.rate.limit, remaining: answer.remaining[n]!, resetAtMs: answer.reset[n]!, retryAfterMs: answer.retry[n]! } : null;
+    const rateIndex = answer.rate[n] ?? -1;
+    const rate = rateIndex < 0 ? null : { limit: request.rates[rateIndex]!.limit, remaining: answer.remaining[n]!, resetAtMs: answer.reset[n]!, retryAfterMs: answer.retry[n]! };
     switch (answer.kind[n]) {
       case 'g':
         return { outcome: 'granted', chargeId: request.id, replayed: false, used, rate };
       case 'r':
-        return { outcome: 'refused', refusedBy: answer.by[n] === -1 ? 'rate' : answer.by[n]!, used, rate };
+        return answer.by[n] === -1 ? { outcome: 'refused', refusedBy: 'rate', rateIndex, used, rate: rate! } : { outcome: 'refused', refusedBy: answer.by[n]!, used, rate };
       case 'p':
         return { ...answer.replay[n]!, replayed: true } as ChargeResult;
       case 'c':

@@ -23,6 +23,10 @@
  * postgres-ledger-group.ts: distinct counters (c_), minute windows (r_), idempotency keys (i_),
  * Interaction records (x_) and rollups (y_), each once, and the jobs (j_), which refer to them by
  * 1-based index; a job's lines are l_[j_lines[job - 1] + 1 .. j_lines[job]].
+ *
+ * As released in the migration 'ledger functions', and so never edited: the migration 'minute
+ * windows per organization and namespace' (postgres-ledger-windows-sql.ts) replaces the function
+ * with one that checks every minute window of a charge instead of one.
  */
 export const LEDGER_FUNCTIONS = (s: string) => `
 CREATE TYPE ${s}.ledger_group AS (

@@ -3,6 +3,7 @@ import type { PostgresPool } from './postgres-config.js';
 import { withTransaction } from './postgres-transaction.js';
 import { LEDGER_HELPER_FUNCTIONS } from './postgres-ledger-helpers-sql.js';
 import { LEDGER_FUNCTIONS } from './postgres-ledger-sql.js';
+import { LEDGER_RATE_WINDOWS } from './postgres-ledger-windows-sql.js';
 import { RECORD_SINK_TABLES } from './postgres-record-sink-sql.js';
 import { CONTENT_TABLES, DIRECTORY_TABLES, HOLDINGS_TABLE, KEY_LINEAGE, USAGE_TABLES } from './postgres-tables-sql.js';
 
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly { readonly name: string; readonly sql: (schema
   { name: 'record sink', sql: RECORD_SINK_TABLES },
   { name: 'holdings', sql: HOLDINGS_TABLE },
   { name: 'key lineage', sql: KEY_LINEAGE },
+  { name: 'minute windows per organization and namespace', sql: LEDGER_RATE_WINDOWS },
 ];
 
 /** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */

@@ -1,8 +1,9 @@
 /**
  * ledger.lua's answer back as ChargeResults. A charge's minute-window state is computed here from
- * the counts the script decided by, with the same arithmetic (src/core/charge-rules.ts).
+ * the counts the script decided by, with the same arithmetic (src/core/charge-rules.ts), which also
+ * picks the window that speaks for them all.
  */
-import { evaluateSlidingWindow } from '../../core/charge-rules.js';
+import { evaluateWindows } from '../../core/charge-rules.js';
 import type { ChargeResult, GrantedCharge, RateState } from '../contract/index.js';
 import { safeFingerprint, type EncodedGroup } from './redis-group.js';
 import type { LedgerJob } from '../contract/index.js';
@@ -28,12 +29,18 @@ export function decodeAnswer(group: EncodedGroup, jobs: readonly LedgerJob[], an
     const used = new Array<number>(r.lines.length);
     for (let i = 0; i < used.length; i++) used[i] = Number(reply[at++]);
     let rate: RateState | null = null;
-    if (r.rate) {
-      const verdict = evaluateSlidingWindow(r.rate.limit, r.rate.windowMs, { current: Number(reply[at]), previous: Number(reply[at + 1]) }, r.atMs);
-      at += 2;
-      rate = { limit: verdict.limit, remaining: verdict.remaining, resetAtMs: verdict.resetAtMs, retryAfterMs: verdict.retryAfterMs };
+    let told = -1;
+    if (r.rates.length > 0) {
+      const counts = new Array<number>(2 * r.rates.length);
+      for (let i = 0; i < counts.length; i++) counts[i] = Number(reply[at++]);
+      const windows = evaluateWindows(r.rates, counts, r.atMs)!;
+      const v = windows.verdict;
+      rate = { limit: v.limit, remaining: v.remaining, resetAtMs: v.resetAtMs, retryAfterMs: v.retryAfterMs };
+      told = windows.told;
     }
-    if (refusedBy !== null) return { outcome: 'refused', refusedBy: refusedBy < 0 ? 'rate' : refusedBy, used, rate };
+    if (refusedBy !== null) {
+      return refusedBy < 0 ? { outcome: 'refused', refusedBy: 'rate', rateIndex: told, used, rate: rate! } : { outcome: 'refused', refusedBy, used, rate };
+    }
     for (let i = 0; i < used.length; i++) used[i]! += r.lines[i]!.amount;
     return { outcome: 'granted', chargeId: r.id, replayed: false, used, rate };
   });

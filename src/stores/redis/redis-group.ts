@@ -1,9 +1,10 @@
 /**
  * A group of one organization's ledger jobs as ledger.lua takes it. What jobs share is sent once
- * and referred to by index: period hashes, counters, minute windows and their rules, idempotency
- * keys, refund markers, and line sets (the counters, amounts and limits a charge moves, which the
- * charges of one tenant and cost share). A charge is then five arguments, and a group of a thousand
- * charges of one tenant reads and writes each counter once.
+ * and referred to by index: period hashes, counters, minute windows and their rules, rule sets (the
+ * windows a charge counts in), idempotency keys, refund markers, and line sets (the counters,
+ * amounts and limits a charge moves, which the charges of one tenant and cost share). A charge is
+ * then five arguments, and a group of a thousand charges of one tenant reads and writes each
+ * counter once.
  *
  * The same pass writes the group's description (redis-records.ts), which ledger.lua stores with
  * the outcomes as the records of the group.
@@ -70,6 +71,7 @@ class GroupEncoder {
   private readonly counters = new Table<string, [number, string, CounterRow]>();
   private readonly windows = new Table<string, [number, string]>();
   private readonly rules = new Table<string, [number, number, number, number, number]>();
+  private readonly ruleSets = new Table<string, number[]>();
   private readonly lineSets = new Table<string, (number | string)[]>();
   private readonly attributions = new Table<Attribution, AttributionRow>();
   private readonly contexts = new Table<string, ContextRow>();
@@ -86,7 +88,7 @@ class GroupEncoder {
           const r = job.request;
           const set = this.lineSet(r.lines, true);
           const ik = this.idempotency(r);
-          args.push('c', r.atMs, set, this.rule(r), ik);
+          args.push('c', r.atMs, set, this.ruleSet(r), ik);
           if (ik > 0) args.push(r.id, safeFingerprint(r.idempotency!.fingerprint), r.idempotency!.expiresAtMs, idempotencyTtl(r));
           rows.push(this.requestRow('c', r, set));
           break;
@@ -137,6 +139,8 @@ class GroupEncoder {
     for (const [, ttl] of this.windowHashes.rows) head.push(ttl);
     head.push(this.rules.rows.length);
     for (const r of this.rules.rows) head.push(...r);
+    head.push(this.ruleSets.rows.length);
+    for (const set of this.ruleSets.rows) head.push(set.length, ...set);
     head.push(this.lineSets.rows.length);
     for (const set of this.lineSets.rows) head.push(set.length / 3, ...set);
     head.push(jobs.length);
@@ -171,17 +175,20 @@ class GroupEncoder {
     return this.windows.number(`${hash}\u0000${key}`, () => [hash, key]);
   }
 
-  private rule(r: ChargeRequest): number {
-    const rate = r.rate;
-    if (!rate) return 0;
-    const start = windowStartOf(r.atMs, rate.windowMs);
-    return this.rules.number(`${rate.key}\u0000${rate.limit}\u0000${rate.windowMs}\u0000${start}`, () => [
-      this.window(rate.key, rate.windowMs, start),
-      this.window(rate.key, rate.windowMs, start - rate.windowMs),
-      rate.limit,
-      start,
-      rate.windowMs,
-    ]);
+  /** The number of the charge's set of minute-window rules, 0 for none. */
+  private ruleSet(r: ChargeRequest): number {
+    if (r.rates.length === 0) return 0;
+    const numbers = r.rates.map((rate) => {
+      const start = windowStartOf(r.atMs, rate.windowMs);
+      return this.rules.number(`${rate.key}\u0000${rate.limit}\u0000${rate.windowMs}\u0000${start}`, () => [
+        this.window(rate.key, rate.windowMs, start),
+        this.window(rate.key, rate.windowMs, start - rate.windowMs),
+        rate.limit,
+        start,
+        rate.windowMs,
+      ]);
+    });
+    return this.ruleSets.number(numbers.join(','), () => numbers);
   }
 
   private idempotency(r: ChargeRequest): number {
@@ -195,7 +202,6 @@ class GroupEncoder {
   }
 
   private requestRow(kind: 'c' | 'r', r: ChargeRequest, set: number): JobRow {
-    const rate = r.rate;
     return [
       kind,
       r.id,
@@ -204,7 +210,7 @@ class GroupEncoder {
       this.attribution(r.attribution),
       r.cost,
       set - 1,
-      rate ? this.rates.number(`${rate.key}\u0000${rate.limit}\u0000${rate.windowMs}`, () => [rate.key, rate.limit, rate.windowMs]) - 1 : -1,
+      r.rates.map((rate) => this.rates.number(`${rate.key}\u0000${rate.limit}\u0000${rate.windowMs}`, () => [rate.key, rate.limit, rate.windowMs]) - 1),
       r.idempotency ? [r.idempotency.key, r.idempotency.fingerprint, r.idempotency.expiresAtMs] : 0,
     ];
   }

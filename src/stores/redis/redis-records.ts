@@ -1,8 +1,9 @@
 /**
  * How a stream entry becomes records again. ledger.lua stores a group's description as it is
  * (field d, written by redis-group.ts) beside what it decided for each job (field o, one token per
- * job, space-separated): `g` granted, `g:<used after>:<remaining>:<reset>` granted with an
- * idempotency key (what a replay answers), `r<line>` refused by a line (r-1: by the minute window),
+ * job, space-separated): `g` granted, `g:<used after>:<remaining>:<reset>:<limit>` granted with an
+ * idempotency key (what a replay answers: the state of the window that speaks for the charge's
+ * windows), `r<line>` refused by a line (r-1: by a minute window),
  * `f` refunded, `x` refusal recorded, `a` adjusted, `-` nothing to record (a replay, a conflict, a
  * second refund).
  *
@@ -16,8 +17,11 @@ export type AttributionRow = [string, string | null, string, string | null, stri
 export type CounterRow = [CounterRef['scope'], string, CounterRef['metric'], string];
 export type ContextRow = [periodKey: string, month: number, year: number, day: string];
 export type RateRow = [key: string, limit: number, windowMs: number];
-/** kind, id, atMs, context, attribution, cost, line set, rate or -1, idempotency (key, fingerprint, expiry) or 0 */
-type RequestRow = ['c' | 'r', string, number, number, number, number, number, number, [string, string, number] | 0];
+/**
+ * kind, id, atMs, context, attribution, cost, line set, minute-window rules, idempotency (key,
+ * fingerprint, expiry) or 0. Entries written before a charge had several windows hold one rule or -1.
+ */
+type RequestRow = ['c' | 'r', string, number, number, number, number, number, number[] | number, [string, string, number] | 0];
 type RefusalRow = ['f', string, number, string, number, number, string];
 type AdjustRow = ['a', number];
 export type JobRow = RequestRow | RefusalRow | AdjustRow;
@@ -49,7 +53,7 @@ export function recordsOf(organizationId: string, description: string, outcomes:
   });
   const periods = contexts.map(([key, month, year]) => ({ key, month, year }));
   const rules = rates.map(([key, limit, windowMs]) => ({ key, limit, windowMs }));
-  const toRequest = ([, id, atMs, context, attribution, cost, set, rate, idem]: RequestRow): ChargeRequest => ({
+  const toRequest = ([, id, atMs, context, attribution, cost, set, rates, idem]: RequestRow): ChargeRequest => ({
     id,
     atMs,
     period: periods[context]!,
@@ -57,7 +61,7 @@ export function recordsOf(organizationId: string, description: string, outcomes:
     attribution: attributions[attribution]!,
     cost,
     lines: sets[set]!,
-    rate: rate >= 0 ? rules[rate]! : null,
+    rates: typeof rates === 'number' ? (rates >= 0 ? [rules[rates]!] : []) : rates.map((i) => rules[i]!),
     idempotency: idem === 0 ? null : { key: idem[0], fingerprint: idem[1], expiresAtMs: idem[2] },
   });
 
@@ -74,8 +78,10 @@ export function recordsOf(organizationId: string, description: string, outcomes:
         } else if (token === 'g') {
           records.push({ kind: 'granted', request, result: null });
         } else {
-          const [, used, remaining, reset] = token.split(':');
-          const rate = request.rate && { limit: request.rate.limit, remaining: Number(remaining), resetAtMs: Number(reset), retryAfterMs: 0 };
+          const [, used, remaining, reset, limit] = token.split(':');
+          // A token written before a charge had several windows ends at the reset: its window's limit is the rule's.
+          const told = limit === undefined ? request.rates[0]?.limit : limit === '' ? undefined : Number(limit);
+          const rate = told === undefined ? null : { limit: told, remaining: Number(remaining), resetAtMs: Number(reset), retryAfterMs: 0 };
           records.push({ kind: 'granted', request, result: { outcome: 'granted', chargeId: request.id, replayed: false, used: used ? used.split(',').map(Number) : [], rate } });
         }
         return;

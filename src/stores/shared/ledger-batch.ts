@@ -6,7 +6,7 @@
  * instead of N. Stores that decide inside the database (Redis Lua, PostgreSQL) implement the same
  * rules from src/core/charge-rules.ts natively.
  */
-import { RATE_REFUSAL, evaluateSlidingWindow, findRefusingLine, limitRefusalReason, windowStartOf } from '../../core/charge-rules.js';
+import { RATE_REFUSAL, evaluateWindows, findRefusingLine, limitRefusalReason, windowStartOf } from '../../core/charge-rules.js';
 import type { Attribution, ChargeRequest, ChargeResult, CounterRef, RateState, RefusalRecord, UsageEvent } from '../contract/index.js';
 
 export interface StoredIdempotency {
@@ -162,21 +162,20 @@ export class LedgerBatch {
     const lines = request.lines;
     const used = new Array<number>(lines.length);
     for (let i = 0; i < lines.length; i++) used[i] = this.readCounter(lines[i]!.counter);
+    const rules = request.rates;
     let rate: RateState | null = null;
-    let rateWindowStart = 0;
-    if (request.rate) {
-      rateWindowStart = windowStartOf(request.atMs, request.rate.windowMs);
-      const verdict = evaluateSlidingWindow(
-        request.rate.limit,
-        request.rate.windowMs,
-        {
-          current: this.readRate(request.rate.key, rateWindowStart),
-          previous: this.readRate(request.rate.key, rateWindowStart - request.rate.windowMs),
-        },
-        request.atMs,
-      );
-      rate = { limit: verdict.limit, remaining: verdict.remaining, resetAtMs: verdict.resetAtMs, retryAfterMs: verdict.retryAfterMs };
-      if (!verdict.allowed) return this.refuse(request, 'rate', used, rate);
+    if (rules.length > 0) {
+      const counts = new Array<number>(2 * rules.length);
+      for (let i = 0; i < rules.length; i++) {
+        const { key, windowMs } = rules[i]!;
+        const start = windowStartOf(request.atMs, windowMs);
+        counts[2 * i] = this.readRate(key, start);
+        counts[2 * i + 1] = this.readRate(key, start - windowMs);
+      }
+      const windows = evaluateWindows(rules, counts, request.atMs)!;
+      const v = windows.verdict;
+      rate = { limit: v.limit, remaining: v.remaining, resetAtMs: v.resetAtMs, retryAfterMs: v.retryAfterMs };
+      if (!windows.allowed) return this.refuseByRate(request, used, rate, windows.told);
     }
 
     const refusing = findRefusingLine(lines, used);
@@ -187,7 +186,7 @@ export class LedgerBatch {
       this.addCounter(lines[i]!.counter, lines[i]!.amount);
       after[i] = used[i]! + lines[i]!.amount;
     }
-    if (request.rate) this.addRate(request.rate.key, rateWindowStart, 1);
+    for (const rule of rules) this.addRate(rule.key, windowStartOf(request.atMs, rule.windowMs), 1);
     this.addRecords(request, request.cost, 1);
     const result: ChargeResult = { outcome: 'granted', chargeId: request.id, replayed: false, used: after, rate };
     if (idem) {
@@ -224,12 +223,20 @@ export class LedgerBatch {
     this.event({ ...refusal, idempotency: null }, 'refused', refusal.reason);
   }
 
-  private refuse(request: ChargeRequest, refusedBy: number | 'rate', used: number[], rate: RateState | null): ChargeResult {
-    const line = typeof refusedBy === 'number' ? request.lines[refusedBy]! : null;
-    const reason = line ? limitRefusalReason(line.counter.scope, line.counter.metric) : RATE_REFUSAL;
+  private refuse(request: ChargeRequest, refusedBy: number, used: number[], rate: RateState | null): ChargeResult {
+    const { counter } = request.lines[refusedBy]!;
+    this.countRefused(request, limitRefusalReason(counter.scope, counter.metric));
+    return { outcome: 'refused', refusedBy, used, rate };
+  }
+
+  private refuseByRate(request: ChargeRequest, used: number[], rate: RateState, rateIndex: number): ChargeResult {
+    this.countRefused(request, RATE_REFUSAL);
+    return { outcome: 'refused', refusedBy: 'rate', rateIndex, used, rate };
+  }
+
+  private countRefused(request: ChargeRequest, reason: string): void {
     this.countRefusal(request, reason);
     this.event(request, 'refused', reason);
-    return { outcome: 'refused', refusedBy, used, rate };
   }
 
   private countRefusal(call: { day: string; attribution: Attribution }, reason: string): void {

@@ -111,9 +111,8 @@ export function foldRecords(records: Iterable<{ readonly organizationId: string;
       case 'granted': {
         const { request: r, result } = record;
         for (const line of r.lines) addCounter(organizationId, line.counter, line.amount);
-        if (r.rate) {
-          const windowStartMs = windowStartOf(r.atMs, r.rate.windowMs);
-          const key = r.rate.key;
+        for (const { key, windowMs } of r.rates) {
+          const windowStartMs = windowStartOf(r.atMs, windowMs);
           w.rates.get(organizationId, `${key}\u0000${windowStartMs}`, () => ({ organizationId, key, windowStartMs, delta: 0 })).delta += 1;
         }
         addRecords(r, r.cost, 1);

@@ -6,6 +6,7 @@ import { idempotencySuite } from './idempotency.js';
 import { memoriesSuite } from './memories.js';
 import { memorySearchSuite } from './memory-search.js';
 import { periodsSuite } from './periods.js';
+import { rateWindowsSuite } from './rate-windows.js';
 import { refundSuite } from './refund.js';
 import { refusedCostsNothingSuite } from './refused-costs-nothing.js';
 import { revocationSuite } from './revocation.js';
@@ -15,6 +16,7 @@ import { settingsSuite } from './settings.js';
 export const SUITES: readonly ((h: StoreHarness) => void)[] = [
   chargeSuite,
   refusedCostsNothingSuite,
+  rateWindowsSuite,
   refundSuite,
   attributionSuite,
   idempotencySuite,

@@ -1,12 +1,13 @@
 /**
  * Random rounds of charges, refunds, refusals and adjustments (small limits, minute windows crossed
- * often, reused idempotency keys, double refunds), sent to the in-process reference store and to a
+ * often, an organization's window shared by its keys and namespaces and some namespaces' own windows
+ * beside it, reused idempotency keys, double refunds), sent to the in-process reference store and to a
  * store under test: every result, counter and record must come out identical. A store that decides
  * elsewhere than LedgerBatch (PL/pgSQL, Lua) is held to the reference this way.
  */
 import { expect } from 'vitest';
 import { dayOf } from '../../../src/core/periods.js';
-import type { ChargeLine, ChargeRequest, ChargeResult, CounterRef, Store } from '../../../src/stores/contract/index.js';
+import type { ChargeLine, ChargeRequest, ChargeResult, CounterRef, RateRule, Store } from '../../../src/stores/contract/index.js';
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
 function random(seed: number) {
@@ -45,6 +46,14 @@ export async function compareWithReference(seed: number, reference: Store, subje
     return { counter, amount, limit: rnd.next() < 0.6 ? 10 + rnd.int(60) : null };
   };
 
+  // As the engine asks: the organization's window, for all its keys, then a namespace's own (either may be absent).
+  const rates = (key: (typeof KEYS)[number]): RateRule[] => {
+    const windows: RateRule[] = [];
+    if (rnd.next() < 0.7) windows.push({ key: prefix + key.org, limit: 4 + rnd.int(12), windowMs: 1000 });
+    if (rnd.next() < 0.4) windows.push({ key: prefix + key.namespace, limit: 2 + rnd.int(6), windowMs: 1000 });
+    return windows;
+  };
+
   const charge = (): ChargeRequest => {
     const key = rnd.pick(KEYS);
     const month = atMs < Date.parse('2026-12-01T00:00:00.000Z') ? 11 : 12;
@@ -76,7 +85,7 @@ export async function compareWithReference(seed: number, reference: Store, subje
       },
       cost,
       lines,
-      rate: rnd.next() < 0.7 ? { key: prefix + key.apiKey, limit: 2 + rnd.int(8), windowMs: 1000 } : null,
+      rates: rates(key),
       idempotency: rnd.next() < 0.3 ? { key: `idem_${rnd.int(4)}`, fingerprint: rnd.pick(['fa', 'fb']), expiresAtMs: atMs + 1500 } : null,
     };
   };
@@ -109,12 +118,21 @@ export async function compareWithReference(seed: number, reference: Store, subje
     await options.afterRound?.(subject, ORGS.map((o) => prefix + o));
     expected.forEach((result, i) => {
       if (result?.outcome === 'granted' && !result.replayed) granted.push(jobs[i]!.request!);
-      if (result) seen.add(result.outcome === 'granted' ? `granted${result.replayed ? ', replayed' : ''}` : result.outcome === 'refused' ? `refused by ${result.refusedBy === 'rate' ? 'rate' : 'a line'}` : result.outcome);
+      if (result) seen.add(describe(result, jobs[i]!.request!));
     });
   }
 
   // The rounds went through every kind of answer, so the comparison covered each rule.
-  expect([...seen].sort()).toEqual(['conflict', 'granted', 'granted, replayed', 'refused by a line', 'refused by rate']);
+  expect([...seen].sort()).toEqual([
+    'conflict',
+    'granted',
+    'granted, replayed',
+    'refused by a line',
+    'refused by the namespace window',
+    'refused by the namespace window beside the organization window',
+    'refused by the organization window',
+    'refused by the organization window beside the namespace window',
+  ]);
   const refs = [...counters.values()];
   expect(await subject.ledger.readCounters(refs)).toEqual(await reference.ledger.readCounters(refs));
   for (const org of ORGS.map((o) => prefix + o)) {
@@ -133,4 +151,15 @@ export async function compareWithReference(seed: number, reference: Store, subje
     const events = async (store: Store) => (await store.log.events({ organizationId: org, fromMs: 0, toMs: atMs + 1, limit: 100_000 })).sort((a, b) => a.atMs - b.atMs);
     expect(await events(subject)).toEqual(await events(reference));
   }
+}
+
+/** The kind of answer a result is, naming which window refused a call that had two. */
+function describe(result: ChargeResult, request: ChargeRequest): string {
+  if (result.outcome === 'conflict') return result.outcome;
+  if (result.outcome === 'granted') return `granted${result.replayed ? ', replayed' : ''}`;
+  if (result.refusedBy !== 'rate') return 'refused by a line';
+  const scopeOf = (rule: RateRule) => (rule.key === request.attribution.organizationId ? 'organization' : 'namespace');
+  const refusing = scopeOf(request.rates[result.rateIndex]!);
+  const other = request.rates.find((_, i) => i !== result.rateIndex);
+  return `refused by the ${refusing} window${other ? ` beside the ${scopeOf(other)} window` : ''}`;
 }

@@ -1,8 +1,8 @@
 -- Decides and applies a group of ledger jobs of ONE organization (charges, refunds, adjustments,
 -- early refusals), in order, each seeing what the earlier ones did, with the rules of
 -- src/core/charge-rules.ts (the same as src/stores/shared/ledger-batch.ts): idempotent replay or
--- conflict first, then the sliding minute window, then every limited line; a refused charge changes
--- no counter. The records of what was decided are appended to the organization's stream by the same
+-- conflict first, then every sliding minute window of the charge, then every limited line; a refused
+-- charge changes no counter and counts in no window. The records of what was decided are appended to the organization's stream by the same
 -- script, so a counter never moves without its record. Encoded by redis-group.ts.
 --
 -- KEYS: 1 marker, 2 stream, then nP period hashes, nW window hashes, nI idempotency keys, nF refund markers.
@@ -12,16 +12,17 @@
 -- A: nP, nW, nI, nF, refund marker ttl,
 --   nC, (hash, field) of each counter, nR, (hash, field) of each window count, nW window ttls,
 --   nM, (window now, window before, limit, window start, window ms) of each minute-window rule,
+--   nQ, (n, rule×n) of each rule set (the windows a charge counts in),
 --   nS, (n, (counter amount limit|'')×n) of each line set, nJ, then the jobs:
---   c at lineSet rule|0 idem|0 [chargeId fingerprint expiresAt ttl]
+--   c at lineSet ruleSet|0 idem|0 [chargeId fingerprint expiresAt ttl]
 --   r refundMarker lineSet idem|0
 --   a lineSet
 --   f
 -- Answers {'L'} when the organization's state is not in this Redis (lost, or never loaded), and
 -- {'P', period…} when a period's counters were not loaded in this epoch: nothing changed then.
 -- Otherwise, as one string of NUL-separated parts: 'K', epoch, entry id or '', outcomes, then per
--- job: G used… [now before] | R by used… [now before] | D stored | C | F | N | A | X, where used
--- are the line's counters before the job and now, before the minute window's counts.
+-- job: G used… [now before]… | R by used… [now before]… | D stored | C | F | N | A | X, where used
+-- are the line's counters before the job and now, before the counts of each of its minute windows.
 --
 -- Written for speed (a group may hold a thousand charges): arguments are read in place rather than
 -- through helper calls, no table is made per charge, and lists keep their own length (# is a
@@ -115,6 +116,17 @@ for m = 1, nM do
   a = a + 5
 end
 
+local nQ = tonumber(A[a])
+a = a + 1
+local qN, qRules = {}, {}
+for q = 1, nQ do
+  local n = tonumber(A[a])
+  local rules = {}
+  for i = 1, n do rules[i] = tonumber(A[a + i]) end
+  qN[q], qRules[q] = n, rules
+  a = a + 1 + n
+end
+
 local nS = tonumber(A[a])
 a = a + 1
 local sN, sCounter, sAmount, sLimit = {}, {}, {}, {}
@@ -138,7 +150,7 @@ local outcomes, nt = {}, 0
 local recorded = false
 
 local function charge()
-  local at, set, rule, ik = tonumber(A[a]), tonumber(A[a + 1]), tonumber(A[a + 2]), tonumber(A[a + 3])
+  local at, set, rs, ik = tonumber(A[a]), tonumber(A[a + 1]), tonumber(A[a + 2]), tonumber(A[a + 3])
   a = a + 4
   local n, counters, amounts, limits = sN[set], sCounter[set], sAmount[set], sLimit[set]
   local id, fp, expires, ttl
@@ -169,11 +181,21 @@ local function charge()
     end
   end
 
-  local now, before, estimate, refusedBy = 0, 0, 0, nil
-  if rule > 0 then
-    now, before = count[mNow[rule]], count[mBefore[rule]]
-    estimate = math.floor(before * (1 - (at - mStart[rule]) / mWindow[rule])) + now
-    if estimate + 1 > mLimit[rule] then refusedBy = -1 end
+  -- Every window must have room. Of windows that all do, the one with the fewest calls left (the
+  -- first on a tie) is what a replay reports, as isTighterWindow picks it.
+  local nq, rules, refusedBy = 0, nil, nil
+  local told, toldRemaining = 0, 0
+  if rs > 0 then
+    nq, rules = qN[rs], qRules[rs]
+    for k = 1, nq do
+      local rule = rules[k]
+      local remaining = mLimit[rule] - 1 - math.floor(count[mBefore[rule]] * (1 - (at - mStart[rule]) / mWindow[rule])) - count[mNow[rule]]
+      if remaining < 0 then
+        refusedBy = -1
+      elseif told == 0 or remaining < toldRemaining then
+        told, toldRemaining = rule, remaining
+      end
+    end
   end
   if not refusedBy then
     for i = 1, n do
@@ -198,8 +220,9 @@ local function charge()
   local usedAt = no
   for i = 1, n do out[no + i] = used[counters[i]] end
   no = no + n
-  if rule > 0 then
-    out[no + 1], out[no + 2] = now, before
+  for k = 1, nq do
+    local rule = rules[k]
+    out[no + 1], out[no + 2] = count[mNow[rule]], count[mBefore[rule]]
     no = no + 2
   end
   recorded = true
@@ -210,8 +233,8 @@ local function charge()
     used[c] = used[c] + amount
     cDelta[c] = cDelta[c] + amount
   end
-  if rule > 0 then
-    local m = mNow[rule]
+  for k = 1, nq do
+    local m = mNow[rules[k]]
     count[m] = count[m] + 1
     rDelta[m] = rDelta[m] + 1
   end
@@ -225,11 +248,11 @@ local function charge()
   for i = 1, n do after[i] = fmt(out[usedAt + i] + amounts[i]) end
   local usedAfter = table.concat(after, ',')
   local remaining, reset, limit = '', '', ''
-  if rule > 0 then remaining, reset, limit = fmt(mLimit[rule] - estimate - 1), fmt(mStart[rule] + mWindow[rule]), fmt(mLimit[rule]) end
+  if told > 0 then remaining, reset, limit = fmt(toldRemaining), fmt(mStart[told] + mWindow[told]), fmt(mLimit[told]) end
   idem[ik] = fp .. '\n' .. expires .. '\n' .. id .. '\n' .. usedAfter .. '\n' .. limit .. '\n' .. remaining .. '\n' .. reset
   idemDirty[ik] = true
   idemTtl[ik] = ttl
-  outcomes[nt] = 'g:' .. usedAfter .. ':' .. remaining .. ':' .. reset
+  outcomes[nt] = 'g:' .. usedAfter .. ':' .. remaining .. ':' .. reset .. ':' .. limit
 end
 
 local function moveLines(sign)
