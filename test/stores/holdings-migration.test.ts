@@ -39,7 +39,7 @@ describe('sqlite: the holdings migration', () => {
   it('measures existing memories again, starts holdings at what is stored, and deletes give back exactly that', async () => {
     const path = join(dir, 'old.db');
     const db = new Database(path);
-    const previous = SQLITE_MIGRATIONS.length - 1;
+    const previous = SQLITE_MIGRATIONS.findIndex((sql) => sql.includes('CREATE TABLE holdings'));
     for (const sql of SQLITE_MIGRATIONS.slice(0, previous)) db.exec(sql);
     db.pragma(`user_version = ${previous}`);
     const insert = db.prepare(
@@ -88,7 +88,7 @@ await describeWithPostgres('postgres: the holdings migration', () => {
     try {
       await admin.query(`CREATE SCHEMA ${s}`);
       await admin.query(`CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const previous = PG_MIGRATIONS.length - 1;
+      const previous = PG_MIGRATIONS.findIndex((m) => m.name === 'holdings');
       for (const [i, migration] of PG_MIGRATIONS.slice(0, previous).entries()) {
         await admin.query(migration.sql(s));
         await admin.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [i + 1, migration.name]);
