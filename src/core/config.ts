@@ -165,7 +165,7 @@ export function parseConfig(input: unknown): Config {
   const keySecret = read.string('keySecret');
   if (keySecret && keySecret.length < 32) problems.push('keySecret: must be at least 32 characters');
   const adminKey = read.optionalString('adminKey');
-  if (adminKey !== null && adminKey.length < 32) problems.push('adminKey: must be at least 32 characters');
+  if (adminKey !== null && adminKey.length < 32) problems.push(`TOLLGATE_ADMIN_KEY (adminKey): must be at least 32 characters, got ${adminKey.length}`);
 
   let plans: Plans | undefined;
   try {
