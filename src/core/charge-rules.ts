@@ -118,16 +118,20 @@ export function evaluateWindows(rules: readonly WindowRule[], counts: readonly n
   return verdict === null ? null : { allowed, told, verdict };
 }
 
+/**
+ * How long until a refused call would pass: when floor(previous × (1 − f)) + current + 1 <= limit
+ * holds again. A refused call's previous window outweighs the room this window's calls leave
+ * (else it would have passed), so either that weight fades enough during this window, or, when
+ * this window alone has filled the limit, this window's own count fades during the next one.
+ */
 function retryAfter(limit: number, windowMs: number, counts: RateWindowCounts, windowStart: number, atMs: number): number {
   if (limit <= 0) return windowMs;
-  // When does floor(previous × (1 − f)) + current + 1 <= limit hold again?
-  const passesAt = (previous: number, current: number, start: number): number | null => {
-    const room = limit - current - 1;
-    if (room < 0) return null;
-    if (previous <= room) return start;
-    return start + Math.floor(windowMs * (1 - (room + 1) / previous)) + 1;
-  };
-  const inThisWindow = passesAt(counts.previous, counts.current, windowStart);
-  const at = inThisWindow ?? passesAt(counts.current, 0, windowStart + windowMs) ?? windowStart + 2 * windowMs;
-  return Math.max(1, at - atMs);
+  const room = limit - counts.current - 1;
+  const passesAt = room >= 0 ? windowStart + fadedAfterMs(counts.previous, room, windowMs) : windowStart + windowMs + fadedAfterMs(counts.current, limit - 1, windowMs);
+  return Math.max(1, passesAt - atMs);
+}
+
+/** The first millisecond into a window at which floor(weight × (1 − t / windowMs)) <= room, for weight > room >= 0. */
+function fadedAfterMs(weight: number, room: number, windowMs: number): number {
+  return Math.floor(windowMs * (1 - (room + 1) / weight)) + 1;
 }

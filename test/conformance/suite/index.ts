@@ -7,6 +7,7 @@ import { memoriesSuite } from './memories.js';
 import { memorySearchSuite } from './memory-search.js';
 import { periodsSuite } from './periods.js';
 import { rateWindowsSuite } from './rate-windows.js';
+import { boundariesSuite } from './boundaries.js';
 import { refundSuite } from './refund.js';
 import { refusedCostsNothingSuite } from './refused-costs-nothing.js';
 import { revocationSuite } from './revocation.js';
@@ -15,6 +16,7 @@ import { settingsSuite } from './settings.js';
 /** Every rule of DESIGN §4, one file each; a store passes them all. */
 export const SUITES: readonly ((h: StoreHarness) => void)[] = [
   chargeSuite,
+  boundariesSuite,
   refusedCostsNothingSuite,
   rateWindowsSuite,
   refundSuite,
