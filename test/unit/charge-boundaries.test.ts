@@ -9,6 +9,7 @@ import { resolveLimits } from '../../src/core/limit-resolution.js';
 import { parsePlans } from '../../src/core/plans.js';
 import { NO_CAP, type Subscription } from '../../src/core/tenants.js';
 import { rateRefusal } from '../../src/metering/refusals.js';
+import { subscriptionOf } from '../support/subscription.js';
 import { loadDefaultPlans } from '../support/world.js';
 
 const MINUTE = 60_000;
@@ -63,16 +64,8 @@ describe('monthly lines', () => {
 describe('subscriptions and trials', () => {
   const plans = loadDefaultPlans();
   const NOW = Date.parse('2026-11-15T00:00:00Z');
-  const subscription = (patch: Partial<Subscription>): Subscription => ({
-    id: 'sub_1',
-    tier: 'growth',
-    status: 'active',
-    trialEndsAt: null,
-    meteredBilling: false,
-    billingCustomerId: null,
-    billingAnchorDay: null,
-    ...patch,
-  });
+  const subscription = (patch: Partial<Subscription>) => subscriptionOf({ tier: 'growth', ...patch });
+
   const resolve = (patch: Partial<Subscription>) => resolveLimits(plans, { subscription: subscription(patch), organizationOverrides: {}, namespaceOverrides: null, apiKeyCap: NO_CAP }, NOW);
 
   it('a paid subscription with a trial end left over from its trial runs on its own tier, not "trial ended"', () => {

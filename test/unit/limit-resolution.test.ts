@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { resolveLimits, type LimitSources } from '../../src/core/limit-resolution.js';
-import { NO_CAP, type Subscription } from '../../src/core/tenants.js';
+import { NO_CAP } from '../../src/core/tenants.js';
+import { subscriptionOf } from '../support/subscription.js';
 import { loadDefaultPlans } from '../support/world.js';
 
 const plans = loadDefaultPlans();
 const NOW = Date.parse('2026-11-15T00:00:00Z');
-const subscription = (patch: Partial<Subscription> = {}): Subscription => ({
-  id: 'sub_1',
-  tier: 'starter',
-  status: 'active',
-  trialEndsAt: null,
-  meteredBilling: false,
-  billingCustomerId: null,
-  billingAnchorDay: null,
-  ...patch,
-});
+const subscription = subscriptionOf;
 const sources = (patch: Partial<LimitSources> = {}): LimitSources => ({
   subscription: subscription(),
   organizationOverrides: {},
