@@ -1,0 +1,150 @@
+/**
+ * Threshold crossings of one charge (pure): which limits this charge took past 80 %, 95 %, 100 %
+ * (or any percentages set), computed once from the counters the store returned.
+ *
+ * The rule: a threshold of a counter is crossed by the charge that moves the counter from below its
+ * point to at or above it (usedBefore < point <= usedAfter). Stores serialise increments of one
+ * counter, so each counter value is passed by exactly one charge: concurrent charges cannot both
+ * cross one threshold.
+ *
+ * Sent once per period per threshold: a refund can lower a counter and a later charge cross the same
+ * point again (usage teetering at the limit). Both crossings carry the same `dedupKey` — period,
+ * scope, interaction type, threshold — and the outbox keeps the first event with a key and ignores
+ * any later one, so an endpoint hears of each threshold at most once per period.
+ */
+import type { InteractionType } from '../core/catalogue.js';
+import { TollgateError } from '../core/errors.js';
+import type { ChargeRequest, ScopeKind } from '../stores/contract/index.js';
+
+export const DEFAULT_THRESHOLD_PERCENTS: readonly number[] = Object.freeze([80, 95, 100]);
+/** Above 100 % only makes sense for metered overage; past this it is a typo. */
+const MAX_THRESHOLD_PERCENT = 10_000;
+
+/** One counter of a charge, as the store's answer gives it. */
+export interface ThresholdLine {
+  readonly scope: ScopeKind;
+  readonly scopeId: string;
+  readonly type: InteractionType;
+  readonly usedBefore: number;
+  readonly usedAfter: number;
+  /** The hard limit, or under metered billing the included amount; null (unlimited) has no threshold. */
+  readonly limit: number | null;
+}
+
+export interface ChargeFigures {
+  readonly chargeId: string;
+  readonly organizationId: string;
+  readonly operation: string;
+  /** The period key of the counters ("2026-11", or a cycle's first day). */
+  readonly periodKey: string;
+  readonly atMs: number;
+  readonly lines: readonly ThresholdLine[];
+}
+
+export interface ThresholdCrossing {
+  /** period, scope, type and threshold: the outbox keeps one event per key. */
+  readonly dedupKey: string;
+  readonly chargeId: string;
+  readonly organizationId: string;
+  readonly operation: string;
+  readonly periodKey: string;
+  readonly atMs: number;
+  readonly scope: ScopeKind;
+  readonly scopeId: string;
+  readonly type: InteractionType;
+  readonly thresholdPercent: number;
+  /** The counter value at which the threshold is reached: the least used with used/limit >= percent. */
+  readonly point: number;
+  readonly usedBefore: number;
+  readonly used: number;
+  readonly limit: number;
+  /** used / limit, in percent, to two decimals. */
+  readonly percentUsed: number;
+}
+
+/**
+ * Every crossing of this charge, one per (line, threshold), in line order then ascending threshold.
+ * `percents` must have passed parseThresholdPercents.
+ */
+export function findThresholdCrossings(charge: ChargeFigures, percents: readonly number[] = DEFAULT_THRESHOLD_PERCENTS): ThresholdCrossing[] {
+  const crossings: ThresholdCrossing[] = [];
+  for (const line of charge.lines) {
+    if (line.limit === null || line.limit <= 0 || line.usedAfter <= line.usedBefore) continue;
+    for (const percent of percents) {
+      const point = thresholdPoint(line.limit, percent);
+      if (!(line.usedBefore < point && point <= line.usedAfter)) continue;
+      crossings.push({
+        dedupKey: thresholdDedupKey(charge.periodKey, line, percent),
+        chargeId: charge.chargeId,
+        organizationId: charge.organizationId,
+        operation: charge.operation,
+        periodKey: charge.periodKey,
+        atMs: charge.atMs,
+        scope: line.scope,
+        scopeId: line.scopeId,
+        type: line.type,
+        thresholdPercent: percent,
+        point,
+        usedBefore: line.usedBefore,
+        used: line.usedAfter,
+        limit: line.limit,
+        percentUsed: Math.round((line.usedAfter / line.limit) * 10_000) / 100,
+      });
+    }
+  }
+  return crossings;
+}
+
+export function thresholdDedupKey(periodKey: string, line: Pick<ThresholdLine, 'scope' | 'scopeId' | 'type'>, percent: number): string {
+  return `usage.threshold:${periodKey}:${line.scope}:${line.scopeId}:${line.type}:${percent}`;
+}
+
+/**
+ * The least counter value that is at least `percent` % of `limit`: ceil(limit × percent / 100),
+ * computed on basis points so no fraction is rounded first (100 × 0.07 is 7.000000000000001 in
+ * floats, whose ceiling is 8).
+ * `percent` has at most two decimals (parseThresholdPercents).
+ */
+export function thresholdPoint(limit: number, percent: number): number {
+  const basisPoints = Math.round(percent * 100);
+  const product = limit * basisPoints;
+  // Below 2^53 the quotient is under 2^40, where a float resolves far finer than 1/10,000: the
+  // rounded quotient never crosses an integer, so its ceiling is exact.
+  if (Number.isSafeInteger(product)) return Math.ceil(product / 10_000);
+  const exact = BigInt(Math.ceil(limit)) * BigInt(basisPoints);
+  return Number((exact + 9_999n) / 10_000n);
+}
+
+/**
+ * The threshold lines of a granted charge: one per interaction counter that has a limit (or, with
+ * `included`, an included amount for a line the ledger does not limit), used before = after − amount.
+ * `usedAfter` is the store's `used` (one value per request line); `included[i]`, when given, stands
+ * for line i's limit (metered billing: the organization's line counts without a limit).
+ */
+export function thresholdLinesOf(request: ChargeRequest, usedAfter: readonly number[], included: readonly (number | null)[] = []): ThresholdLine[] {
+  return request.lines.flatMap((line, index) => {
+    const metric = line.counter.metric;
+    if (metric !== 'mini' && metric !== 'premium') return [];
+    const after = usedAfter[index];
+    if (after === undefined) return [];
+    return [{ scope: line.counter.scope, scopeId: line.counter.scopeId, type: metric, usedBefore: after - line.amount, usedAfter: after, limit: line.limit ?? included[index] ?? null }];
+  });
+}
+
+/**
+ * Validates thresholds set for a plan or an organization: percentages above 0 and at most 10,000,
+ * with at most two decimals. Returns them sorted without repeats; throws CONFIG_INVALID naming
+ * `path` and every bad value.
+ */
+export function parseThresholdPercents(input: unknown, path: string): readonly number[] {
+  if (!Array.isArray(input) || input.length === 0) {
+    throw new TollgateError('CONFIG_INVALID', { message: `${path}: a non-empty list of percentages, e.g. [80, 95, 100].`, details: { path } });
+  }
+  const problems = input.flatMap((value, index) =>
+    typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_THRESHOLD_PERCENT && Math.abs(value * 100 - Math.round(value * 100)) < 1e-9
+      ? []
+      : [`${path}[${index}]: a percentage above 0 and at most ${MAX_THRESHOLD_PERCENT} with at most two decimals, got ${JSON.stringify(value)}`],
+  );
+  if (problems.length > 0) throw new TollgateError('CONFIG_INVALID', { message: problems.join('; '), details: { path, problems } });
+  return Object.freeze([...new Set(input as number[])].sort((a, b) => a - b));
+}
