@@ -13,7 +13,6 @@ import { createAuthFailures } from './auth-failures.js';
 import { OPENAPI } from './openapi.js';
 import { httpServerOptions } from './server-options.js';
 import { createValidatorCompiler } from './validation.js';
-import { adminAuthPlugin } from './plugins/admin-auth.js';
 import { authPlugin } from './plugins/auth.js';
 import { authThrottlePlugin } from './plugins/auth-throttle.js';
 import { managementRatePlugin } from './plugins/management-rate.js';
@@ -92,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       await v1.register(authThrottlePlugin, { failures: authFailures });
-      await v1.register(authPlugin, { meter: deps.meter });
+      await v1.register(authPlugin, { meter: deps.meter, adminKeys: deps.adminKeys });
       await v1.register(managementRatePlugin, { clock: deps.clock, perMinute: deps.managementCallsPerMinute ?? DEFAULT_MANAGEMENT_CALLS_PER_MINUTE });
       if (deps.metered !== false) {
         await v1.register(meterPlugin, {
@@ -118,7 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (admin) => {
       await admin.register(authThrottlePlugin, { failures: authFailures });
-      await admin.register(adminAuthPlugin, { adminKeys: deps.adminKeys });
+      await admin.register(authPlugin, { meter: deps.meter, adminKeys: deps.adminKeys, caller: 'admin' });
       await admin.register(adminRoutes, { tenancy: deps.tenancy, plans: deps.meter.plans, reports, directory: deps.store.directory });
     },
     { prefix: '/admin' },
@@ -126,8 +125,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(async (functions) => {
     await functions.register(authThrottlePlugin, { failures: authFailures });
-    await functions.register(adminAuthPlugin, { adminKeys: deps.adminKeys, whenSent: true });
-    await functions.register(functionRoutes, { meter: deps.meter, directory: deps.store.directory, adminKeys: deps.adminKeys, reports });
+    await functions.register(authPlugin, { meter: deps.meter, adminKeys: deps.adminKeys, caller: 'api_key_or_admin' });
+    await functions.register(functionRoutes, { directory: deps.store.directory, reports });
   });
   await app.register(dashboardRoutes, { root: deps.dashboardRoot ?? DASHBOARD_ROOT });
   return app;

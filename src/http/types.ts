@@ -3,6 +3,7 @@ import 'fastify';
 import type { OperationName } from '../core/catalogue.js';
 import type { ApiKeyKind, Permission } from '../core/tenants.js';
 import type { Decision, TenantContext } from '../metering/index.js';
+import type { CallerKind } from './plugins/auth.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -17,11 +18,15 @@ declare module 'fastify' {
     keyKinds?: readonly ApiKeyKind[];
     /** The call acts inside a namespace (memory calls): an organization key uses its default namespace. */
     needsNamespace?: boolean;
+    /** Who may call, when not the scope's default (src/http/plugins/auth.ts). */
+    caller?: CallerKind;
   }
 
   interface FastifyRequest {
     /** The authenticated caller; set by the auth plugin on /v1 routes. */
     tenant: TenantContext | null;
+    /** The caller sent the right admin key (routes whose caller may be the admin). */
+    admin: boolean;
     /** The meter's decision for this call; set by the meter plugin on metered routes. */
     decision: Decision | null;
     /**

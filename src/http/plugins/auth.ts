@@ -3,15 +3,35 @@ import fp from 'fastify-plugin';
 import { TollgateError } from '../../core/errors.js';
 import type { Permission } from '../../core/tenants.js';
 import type { Meter } from '../../metering/index.js';
+import type { AdminKeys } from '../../tenancy/index.js';
+import { adminKeyOf, verifyAdminKey } from './admin-auth.js';
 
 /**
- * Who is calling: `X-API-Key: <key>`, `Authorization: APIKey <key>` or `Authorization: Bearer <key>`.
- * Runs on every route of its scope before the body is read, then checks the route's permission,
- * key kind and namespace needs.
+ * Who may call a route (route config `caller`, else the scope's): an API key; the operator's admin
+ * key; or either, where an admin key that is sent must be right (else a valid API key beside a
+ * wrong admin key would pass and hide a failed guess from the auth throttle).
  */
-export const authPlugin = fp(async (app: FastifyInstance, options: { meter: Meter }) => {
+export type CallerKind = 'api_key' | 'admin' | 'api_key_or_admin';
+
+/**
+ * The one authentication hook of every surface (/v1, /admin, /functions). An API key is sent as
+ * `X-API-Key: <key>`, `Authorization: APIKey <key>` or `Authorization: Bearer <key>`; the admin key
+ * as X-Admin-Key (or, on Parse-style routes, X-Parse-Master-Key). Runs before the body is read, then
+ * checks the route's permission, key kind and namespace needs.
+ */
+export const authPlugin = fp(async (app: FastifyInstance, options: { meter: Meter; adminKeys: AdminKeys; caller?: CallerKind }) => {
   app.decorateRequest('tenant', null);
+  app.decorateRequest('admin', false);
   app.addHook('onRequest', async (request) => {
+    const caller = request.routeOptions.config.caller ?? options.caller ?? 'api_key';
+    if (caller !== 'api_key') {
+      const given = adminKeyOf(request, caller === 'api_key_or_admin');
+      if (given !== null || caller === 'admin') {
+        await verifyAdminKey(options.adminKeys, given);
+        request.admin = true;
+        return;
+      }
+    }
     const result = await options.meter.authenticate(apiKeyOf(request));
     if (!result.ok) throw result.error;
     const tenant = result.value;

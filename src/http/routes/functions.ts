@@ -3,9 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { resolveUsageView, type UsageAsk, type UsageCaller, type UsageReports } from '../../analytics/index.js';
 import type { ScopeDirectory } from '../../analytics/usage-scopes.js';
 import { TollgateError } from '../../core/errors.js';
-import type { Meter } from '../../metering/index.js';
-import type { AdminKeys } from '../../tenancy/index.js';
-import { apiKeyOf } from '../plugins/auth.js';
 import { ApiKeyInteractionsBody, NamespaceInteractionsBody, OrganizationInteractionsBody } from './functions-schemas.js';
 
 /**
@@ -14,32 +11,29 @@ import { ApiKeyInteractionsBody, NamespaceInteractionsBody, OrganizationInteract
  * an API key sees exactly what GET /v1/usage would show it (resolveUsageView: the read permission,
  * its own organization, a namespace key its own namespace), 403 otherwise.
  */
-export async function functionRoutes(parent: FastifyInstance, options: { meter: Meter; directory: ScopeDirectory; adminKeys: AdminKeys; reports: UsageReports }) {
+export async function functionRoutes(parent: FastifyInstance, options: { directory: ScopeDirectory; reports: UsageReports }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['functions'];
 
-  const callerOf = async (request: FastifyRequest): Promise<UsageCaller> => {
-    const admin = request.headers['x-admin-key'] ?? request.headers['x-parse-master-key'];
-    if (typeof admin === 'string' && (await options.adminKeys.verify(admin))) return { admin: true };
-    const auth = await options.meter.authenticate(apiKeyOf(request));
-    if (!auth.ok) throw auth.error;
-    return { admin: false, organizationId: auth.value.organization.id, apiKey: auth.value.apiKey };
-  };
-  const viewOf = async (request: FastifyRequest, ask: UsageAsk) => resolveUsageView(options.directory, await callerOf(request), ask);
+  // The auth plugin has found the caller (config below): the admin, or an API key with read.
+  const callerOf = (request: FastifyRequest): UsageCaller =>
+    request.admin ? { admin: true } : { admin: false, organizationId: request.tenant!.organization.id, apiKey: request.tenant!.apiKey };
+  const viewOf = async (request: FastifyRequest, ask: UsageAsk) => resolveUsageView(options.directory, callerOf(request), ask);
+  const config = { permission: 'read' } as const;
   /**
    * The admin asks by namespace or key id alone: its organization is the one the namespace or key
    * belongs to (404 when none has it). A key's own organization is assumed, so that another
    * organization's id is refused exactly as /v1/usage refuses it.
    */
   const scopedView = async (request: FastifyRequest, kind: 'namespace' | 'API key', id: string, owner: { organizationId: string } | null, ask: UsageAsk) => {
-    const caller = await callerOf(request);
+    const caller = callerOf(request);
     if (caller.admin && !owner) throw new TollgateError('NOT_FOUND', { message: `No ${kind} with id "${id}".`, details: { field: kind === 'namespace' ? 'namespaceId' : 'apiKeyId' } });
     return resolveUsageView(options.directory, caller, { ...ask, organizationId: caller.admin ? owner!.organizationId : undefined });
   };
 
   app.post(
     '/functions/getOrganizationInteractions',
-    { schema: { tags, summary: 'Interactions of an organization in a month', body: OrganizationInteractionsBody } },
+    { schema: { tags, summary: 'Interactions of an organization in a month', body: OrganizationInteractionsBody }, config },
     async (request) => {
       const { organizationId, month, year } = request.body;
       await viewOf(request, { organizationId, wholeOrganization: true });
@@ -49,7 +43,7 @@ export async function functionRoutes(parent: FastifyInstance, options: { meter: 
 
   app.post(
     '/functions/getNamespaceInteractions',
-    { schema: { tags, summary: 'Interactions of a namespace in a month', body: NamespaceInteractionsBody } },
+    { schema: { tags, summary: 'Interactions of a namespace in a month', body: NamespaceInteractionsBody }, config },
     async (request) => {
       const { namespaceId, month, year } = request.body;
       const view = await scopedView(request, 'namespace', namespaceId, await options.directory.getNamespace(namespaceId).catch(() => null), { namespaceId });
@@ -59,7 +53,7 @@ export async function functionRoutes(parent: FastifyInstance, options: { meter: 
 
   app.post(
     '/functions/getApiKeyInteractions',
-    { schema: { tags, summary: 'Interactions of an API key in a month', body: ApiKeyInteractionsBody } },
+    { schema: { tags, summary: 'Interactions of an API key in a month', body: ApiKeyInteractionsBody }, config },
     async (request) => {
       const { apiKeyId, month, year } = request.body;
       const view = await scopedView(request, 'API key', apiKeyId, await options.directory.getApiKey(apiKeyId).catch(() => null), { apiKeyId });
