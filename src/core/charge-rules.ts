@@ -104,7 +104,8 @@ export interface WindowsVerdict {
  */
 export function evaluateWindows(rules: readonly WindowRule[], counts: readonly number[], atMs: number): WindowsVerdict | null {
   let allowed = true;
-  let told = -1;
+  // Set with the first verdict: a call with windows always has one.
+  let told = 0;
   let verdict: RateVerdict | null = null;
   for (let i = 0; i < rules.length; i++) {
     const { limit, windowMs } = rules[i]!;

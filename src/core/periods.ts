@@ -42,7 +42,8 @@ export function parseMonth(text: string): { year: number; month: number } | null
   if (!match) return null;
   const year = Number(match[1]);
   const month = Number(match[2]);
-  if (month < 1 || month > 12 || year < 1970 || year > 9999) return null;
+  // Four digits: the year is at most 9999.
+  if (month < 1 || month > 12 || year < 1970) return null;
   return { year, month };
 }
 
