@@ -92,7 +92,8 @@ export function negateHoldings(h: Holdings): Holdings {
   return { memories: -h.memories, bytes: -h.bytes };
 }
 
-const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+/** UTF-8, Buffer.byteLength's default. */
+const utf8Bytes = (text: string): number => Buffer.byteLength(text);
 
 /**
  * What a memory takes of storage: every byte kept for it that the caller chose, its content and

@@ -9,10 +9,10 @@ import { isTighterWindow, limitRefusalReason } from '../../src/core/charge-rules
 import { priceOperation } from '../../src/core/cost.js';
 import { resolveLimits, tightest, type LimitSources } from '../../src/core/limit-resolution.js';
 import { parseMonth, periodOf } from '../../src/core/periods.js';
-import type { Subscription } from '../../src/core/tenants.js';
 import type { PlannedLine } from '../../src/metering/charge-lines.js';
 import { limitRefusal, rateRefusal } from '../../src/metering/refusals.js';
 import { loadDefaultPlans } from '../support/world.js';
+import { subscription } from './engine-world.js';
 
 const NOW = Date.parse('2026-11-15T12:00:00.000Z');
 const period = periodOf(NOW, null);
@@ -70,17 +70,7 @@ describe('a full minute window', () => {
   });
 });
 
-const subscription = (s: Partial<Subscription> = {}): Subscription => ({
-  id: 'sub_1',
-  tier: 'developer',
-  status: 'active',
-  trialEndsAt: null,
-  meteredBilling: false,
-  billingCustomerId: null,
-  billingAnchorDay: null,
-  ...s,
-});
-const sources = (s: Partial<Subscription> = {}): LimitSources => ({
+const sources = (s: Parameters<typeof subscription>[0] = {}): LimitSources => ({
   subscription: subscription(s),
   organizationOverrides: {},
   namespaceOverrides: null,

@@ -1,5 +1,6 @@
 /** The RAM-store world the engine-*.test.ts files share, closed after each test. */
 import { afterEach } from 'vitest';
+import type { Subscription } from '../../src/core/tenants.js';
 import { createRamStore } from '../../src/stores/ram/index.js';
 import { manualClock } from '../support/clock.js';
 import { createWorld, type World } from '../support/world.js';
@@ -24,3 +25,15 @@ export async function ramWorld(start = '2026-11-15T12:00:00.000Z'): Promise<Worl
   const clock = manualClock(start);
   return closeLater(await createWorld(createRamStore({ clock }), { clock }));
 }
+
+/** An active developer subscription, with what a test changes. */
+export const subscription = (s: Partial<Subscription> = {}): Subscription => ({
+  id: 'sub_1',
+  tier: 'developer',
+  status: 'active',
+  trialEndsAt: null,
+  meteredBilling: false,
+  billingCustomerId: null,
+  billingAnchorDay: null,
+  ...s,
+});
