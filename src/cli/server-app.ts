@@ -20,6 +20,8 @@ export async function buildServerApp(runtime: Runtime, options: { logger?: Fasti
     authThrottle: config.authThrottle,
     managementCallsPerMinute: config.managementCallsPerMinute,
     trustProxy: config.trustProxy,
+    // Any public host until the configuration names allowed ones (issue 12's setting, next).
+    webhooks: { keySecret: config.keySecret, allowedHosts: null },
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.metered !== undefined ? { metered: options.metered } : {}),
   });

@@ -26,6 +26,8 @@ import { DASHBOARD_ROOT, dashboardRoutes } from './routes/dashboard.js';
 import { docsRoutes } from './routes/docs.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { functionRoutes } from './routes/functions.js';
+import { adminWebhookRoutes, webhookRoutes } from './routes/webhooks.js';
+import { createWebhookEndpointService } from '../billing/webhook-endpoint-service.js';
 import { healthRoutes } from './routes/health.js';
 import { memoryRoutes } from './routes/memory.js';
 import { namespaceRoutes } from './routes/namespace.js';
@@ -59,6 +61,8 @@ export interface AppDeps {
   readonly managementCallsPerMinute?: number;
   /** The proxies whose X-Forwarded-For gives request.ip (Config.trustProxy); none when absent. */
   readonly trustProxy?: string | null;
+  /** Webhook endpoints: the key their signing secrets are sealed under, and the hosts they may point at (null: any public host). */
+  readonly webhooks: { readonly keySecret: string; readonly allowedHosts: readonly string[] | null; readonly maxEndpoints?: number };
 }
 
 /** The whole HTTP surface, assembled from its dependencies. It never listens: the CLI does. */
@@ -78,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const memory = createMemoryService({ memories: deps.store.memories, feedback: deps.store.feedback, clock: deps.clock, newId, maxContentBytes: deps.maxContentBytes, ...(deps.maxFieldBytes ? { maxFieldBytes: deps.maxFieldBytes } : {}) });
   // One count for every scope: a client failing on /admin is the same client on /v1.
   const authFailures = createAuthFailures({ clock: deps.clock, config: deps.authThrottle ?? DEFAULT_AUTH_THROTTLE });
+  const webhooks = createWebhookEndpointService({ store: deps.store.webhooks, keySecret: deps.webhooks.keySecret, clock: deps.clock, newId: () => newId('wh'), allowedHosts: deps.webhooks.allowedHosts, ...(deps.webhooks.maxEndpoints ? { maxEndpoints: deps.webhooks.maxEndpoints } : {}) });
   const reports = createUsageReports({ log: deps.store.log, directory: deps.store.directory, plans: deps.meter.plans, clock: deps.clock });
 
   await app.register(swagger, { openapi: OPENAPI as Parameters<typeof swagger>[1] extends infer O ? (O extends { openapi?: infer D } ? D : never) : never });
@@ -110,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(feedbackRoutes, { memory, holdingLimits });
       await v1.register(namespaceRoutes, { tenancy: deps.tenancy, memory });
       await v1.register(usageRoutes, { directory: deps.store.directory, reports });
+      await v1.register(webhookRoutes, { webhooks });
     },
     { prefix: '/v1' },
   );
@@ -119,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await admin.register(authThrottlePlugin, { failures: authFailures });
       await admin.register(authPlugin, { meter: deps.meter, adminKeys: deps.adminKeys, caller: 'admin' });
       await admin.register(adminRoutes, { tenancy: deps.tenancy, plans: deps.meter.plans, reports, directory: deps.store.directory });
+      await admin.register(adminWebhookRoutes, { webhooks, tenancy: deps.tenancy });
     },
     { prefix: '/admin' },
   );

@@ -14,7 +14,7 @@ export function randomBase62(length: number): string {
   return out;
 }
 
-export type IdKind = 'org' | 'ns' | 'key' | 'usr' | 'ws' | 'sub' | 'mem' | 'fb' | 'chg';
+export type IdKind = 'org' | 'ns' | 'key' | 'usr' | 'ws' | 'sub' | 'mem' | 'fb' | 'chg' | 'wh';
 
 /** Ids are a readable kind prefix and 16 random base62 characters (~95 bits). */
 export function newId(kind: IdKind): string {

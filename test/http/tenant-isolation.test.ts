@@ -106,6 +106,13 @@ const namedTarget = (c: Case) => ({ namespace_id: c.target.ns.id, organization_i
  * A resource the call may change only when its caller is entitled to (an expected 2xx); otherwise
  * it must stay as it was.
  */
+/** A webhook endpoint of an organization for a call to act on, written to the store (the matrix makes more than an organization may). */
+async function scratchWebhook(w: World, organizationId: string): Promise<string> {
+  const id = unique('wh_scratch');
+  await w.s.store.webhooks.create({ id, organizationId, url: `https://hooks.example.com/${id}`, eventTypes: ['key.revoked'], sealedSecret: 'v1.scratch', createdAt: w.s.clock.now() });
+  return id;
+}
+
 function guard(c: Case, res: Response, changed: boolean, what: string): Problem[] {
   const entitled = res.status < 300 && c.expected.outcome === 'allow';
   if (entitled && !changed) return [{ category: 'control', message: `${what}: answered ${res.status} but nothing changed` }];
@@ -314,6 +321,30 @@ const ROUTES: Readonly<Record<string, RouteEntry>> = {
       return { url: `/v1/namespace/${ns.id}`, verify: async (res) => guard(c, res, !(await w.s.store.directory.getNamespace(ns.id)), `namespace ${ns.id} of organization ${c.target.side}`) };
     }),
   },
+  'POST /v1/webhooks': {
+    access: 'key',
+    orgKeyOnly: true,
+    scope: 'organization',
+    addressing: 'field',
+    variants: one(async (w) => ({
+      url: '/v1/webhooks',
+      body: { url: `https://hooks.example.com/${unique('hook')}`, event_types: ['usage.threshold'] },
+      verify: async (res) => {
+        if (res.status >= 300) return [];
+        return (await w.s.store.webhooks.get(w.orgs.A.id, res.body.id)) ? [] : [{ message: `the webhook endpoint ${res.body.id} is not in organization A` }];
+      },
+    })),
+  },
+  'GET /v1/webhooks': { access: 'key', orgKeyOnly: true, scope: 'organization', addressing: 'field', variants: one(async () => ({ url: '/v1/webhooks' })) },
+  'DELETE /v1/webhooks/:webhook_id': {
+    access: 'key',
+    orgKeyOnly: true,
+    scope: 'organization',
+    variants: one(async (w, c) => {
+      const id = await scratchWebhook(w, c.target.org.id);
+      return { url: `/v1/webhooks/${id}`, verify: async (res) => guard(c, res, !(await w.s.store.webhooks.get(c.target.org.id, id)), `webhook endpoint ${id} of organization ${c.target.side}`) };
+    }),
+  },
   'POST /v1/namespace/:namespace_id/api-keys': {
     access: 'key',
     orgKeyOnly: true,
@@ -373,6 +404,9 @@ const ROUTES: Readonly<Record<string, RouteEntry>> = {
   'GET /admin/organizations/:id/namespaces': operator(async (_w, c) => ({ url: `/admin/organizations/${c.target.org.id}/namespaces` })),
   'POST /admin/organizations/:id/api-keys': operator(async (_w, c) => ({ url: `/admin/organizations/${c.target.org.id}/api-keys`, body: { name: unique('hijack') } })),
   'GET /admin/organizations/:id/api-keys': operator(async (_w, c) => ({ url: `/admin/organizations/${c.target.org.id}/api-keys` })),
+  'POST /admin/organizations/:id/webhooks': operator(async (_w, c) => ({ url: `/admin/organizations/${c.target.org.id}/webhooks`, body: { url: `https://hooks.example.com/${unique('hijack')}`, event_types: ['plan.changed'] } })),
+  'GET /admin/organizations/:id/webhooks': operator(async (_w, c) => ({ url: `/admin/organizations/${c.target.org.id}/webhooks` })),
+  'DELETE /admin/organizations/:id/webhooks/:webhook_id': operator(async (w, c) => ({ url: `/admin/organizations/${c.target.org.id}/webhooks/${await scratchWebhook(w, c.target.org.id)}` })),
   'GET /admin/organizations/:id/usage': operator(async (_w, c) => ({ url: `/admin/organizations/${c.target.org.id}/usage` })),
   'PATCH /admin/namespaces/:id': operator(async (w, c) => {
     const ns = await w.scratchNamespace(c.target.org);
@@ -463,7 +497,8 @@ function targetOf(w: World, caller: Caller, kind: TargetKind): Target {
 }
 
 // The server starts while the file is collected: the route tree decides which tests exist.
-const s = await startServer({ clock: manualClock(NOW) });
+// The matrix gives organization A more webhook endpoints than the default 20 (one per DELETE case).
+const s = await startServer({ clock: manualClock(NOW), webhookMaxEndpoints: 1_000 });
 const APP_ROUTES = routesOf(s.app.printRoutes({ commonPrefix: false }), (method, url) => s.app.hasRoute({ method: method as HTTPMethods, url }));
 const KEYED_ROUTES = APP_ROUTES.filter((r) => entryOf(r) && ['key', 'function'].includes(entryOf(r)!.access));
 

@@ -10,4 +10,5 @@ export * from './tenant-directory.js';
 export * from './idempotency-cache.js';
 export * from './memories.js';
 export * from './settings.js';
+export * from './webhook-endpoints.js';
 export * from './store.js';

@@ -6,6 +6,7 @@ import type { QuotaLedger } from './quota-ledger.js';
 import type { RecordSink } from './record-sink.js';
 import type { Settings } from './settings.js';
 import type { TenantDirectory } from './tenant-directory.js';
+import type { WebhookEndpoints } from './webhook-endpoints.js';
 
 export interface StoreCapabilities {
   /** Several processes may use this store at once and the ledger's rules hold across them. */
@@ -28,6 +29,7 @@ export interface Store {
   readonly memories: MemoryRepository;
   readonly feedback: FeedbackRepository;
   readonly settings: Settings;
+  readonly webhooks: WebhookEndpoints;
   /** Resolves when the store answers; throws STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   /** Flushes what is buffered and releases connections. */

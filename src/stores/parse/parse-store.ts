@@ -45,6 +45,7 @@ export async function createParseStore(config: ParseStoreConfig): Promise<Store>
     memories: base.memories,
     feedback: base.feedback,
     settings: base.settings,
+    webhooks: base.webhooks,
     async ping() {
       await client.request('GET', 'health');
       await base.ping();

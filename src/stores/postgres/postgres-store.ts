@@ -6,6 +6,7 @@ import { guarded, translatePostgresError } from './postgres-errors.js';
 import { createPostgresLedger } from './postgres-ledger.js';
 import { createPostgresIdempotencyCache, createPostgresLog, createPostgresSettings } from './postgres-log.js';
 import { createPostgresMaintenance } from './postgres-maintenance.js';
+import { createPostgresWebhooks } from './postgres-webhooks.js';
 import { createPostgresFeedback, createPostgresMemories } from './postgres-memories.js';
 import { createPostgresRecordSink } from './postgres-record-sink.js';
 import { migrate, quoteSchema } from './postgres-schema.js';
@@ -47,6 +48,7 @@ export async function createPostgresStore(config: PostgresStoreConfig): Promise<
     directory,
     idempotency: createPostgresIdempotencyCache(pool, schema, config.clock),
     settings: createPostgresSettings(pool, schema),
+    webhooks: createPostgresWebhooks(pool, schema),
     memories: createPostgresMemories(pool, schema),
     feedback: createPostgresFeedback(pool, schema),
     recordSink: createPostgresRecordSink(pool, schema, { clock: config.clock, recordEvents: events.enabled, lockTimeoutMs: config.recordLockTimeoutMs ?? 5000 }),

@@ -264,3 +264,16 @@ export const KEY_LINEAGE = (s: string) => `
 ALTER TABLE ${s}.api_keys ADD COLUMN parent_key_id text;
 CREATE INDEX api_keys_by_parent ON ${s}.api_keys (parent_key_id);
 `;
+
+/** Webhook endpoints of organizations (issue 12); their signing secrets are sealed (src/billing/secret-seal.ts). */
+export const WEBHOOK_ENDPOINTS = (s: string) => `
+CREATE TABLE ${s}.webhook_endpoints (
+  id text PRIMARY KEY,
+  organization_id text NOT NULL,
+  url text NOT NULL,
+  event_types text NOT NULL,
+  sealed_secret text NOT NULL,
+  created_at bigint NOT NULL
+);
+CREATE INDEX webhook_endpoints_by_organization ON ${s}.webhook_endpoints (organization_id, created_at);
+`;

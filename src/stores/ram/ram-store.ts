@@ -4,6 +4,7 @@ import { createBatchedLedger } from '../shared/batched-ledger.js';
 import { counterKey, type LedgerWrites, type StoredIdempotency } from '../shared/ledger-batch.js';
 import { createRamDirectory } from './ram-directory.js';
 import { createRamHoldings } from './ram-holdings.js';
+import { createRamWebhooks } from './ram-webhooks.js';
 import { createRamFeedback, createRamMemories } from './ram-memories.js';
 
 export interface RamStoreConfig {
@@ -149,6 +150,7 @@ export function createRamStore(config: RamStoreConfig): Store {
     },
     memories: createRamMemories(holdings),
     feedback: createRamFeedback(holdings),
+    webhooks: createRamWebhooks(),
     settings: {
       get: async (name) => settings.get(name) ?? null,
       async putIfAbsent(name, value) {

@@ -66,6 +66,7 @@ export async function createRedisStore(config: RedisStoreConfig): Promise<Store>
     memories: postgres.memories,
     feedback: postgres.feedback,
     settings: postgres.settings,
+    webhooks: postgres.webhooks,
     async ping() {
       await guardedRedis(() => main.call('PING'));
       await postgres.ping();

@@ -252,6 +252,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE api_keys ADD COLUMN parent_key_id TEXT;
   CREATE INDEX api_keys_by_parent ON api_keys (parent_key_id);
   `,
+  `
+  CREATE TABLE webhook_endpoints (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    event_types TEXT NOT NULL,
+    sealed_secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX webhook_endpoints_by_organization ON webhook_endpoints (organization_id, created_at);
+  `,
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

@@ -7,6 +7,7 @@ import { createSqliteDirectory } from './sqlite-directory.js';
 import { guarded } from './sqlite-errors.js';
 import { createSqliteLedger } from './sqlite-ledger.js';
 import { createSqliteIdempotencyCache, createSqliteLog, createSqliteSettings } from './sqlite-log.js';
+import { createSqliteWebhooks } from './sqlite-webhooks.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteFeedback, createSqliteMemories } from './sqlite-memories.js';
 import { migrate } from './sqlite-schema.js';
@@ -65,6 +66,7 @@ export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly
     memories: createSqliteMemories(db),
     feedback: createSqliteFeedback(db),
     settings: createSqliteSettings(db),
+    webhooks: createSqliteWebhooks(db),
     async ping() {
       guarded(() => db.prepare('SELECT 1').get());
     },

@@ -12,6 +12,7 @@ import { refundSuite } from './refund.js';
 import { refusedCostsNothingSuite } from './refused-costs-nothing.js';
 import { revocationSuite } from './revocation.js';
 import { settingsSuite } from './settings.js';
+import { webhooksSuite } from './webhooks.js';
 
 /** Every rule of DESIGN §4, one file each; a store passes them all. */
 export const SUITES: readonly ((h: StoreHarness) => void)[] = [
@@ -28,4 +29,5 @@ export const SUITES: readonly ((h: StoreHarness) => void)[] = [
   memoriesSuite,
   memorySearchSuite,
   settingsSuite,
+  webhooksSuite,
 ];

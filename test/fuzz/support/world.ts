@@ -63,7 +63,7 @@ export async function startFuzzWorld(options: { store?: (clock: ManualClock) => 
   const adminKeys = createAdminKeys({ settings: store.settings, keySecret: TEST_KEY_SECRET, configured: ADMIN_KEY });
   // The fuzzer sends wrong keys from one address, thousands of times: throttled, it would reach no handler.
   const authThrottle = { ...DEFAULT_AUTH_THROTTLE, maxFailuresPerClient: 0, maxFailuresPerKey: 0 };
-  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000, authThrottle, managementCallsPerMinute: 0 });
+  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000, authThrottle, managementCallsPerMinute: 0, webhooks: { keySecret: TEST_KEY_SECRET, allowedHosts: null } });
 
   const admin = async (method: 'POST' | 'GET', url: string, payload?: object) => {
     const r = await app.inject({ method, url, headers: { 'x-admin-key': ADMIN_KEY }, ...(payload ? { payload } : {}) });

@@ -48,6 +48,10 @@ export async function startServer(
     authThrottle?: Partial<AuthThrottleConfig>;
     /** Off unless a test sets it: suites make hundreds of management calls in one minute of the manual clock. */
     managementCallsPerMinute?: number;
+    /** Hosts webhook endpoints may point at; null (any public host) when absent. */
+    webhookHosts?: readonly string[] | null;
+    /** Webhook endpoints an organization may have (20 when absent). */
+    webhookMaxEndpoints?: number;
     trustProxy?: string;
   } = {},
 ): Promise<TestServer> {
@@ -60,7 +64,7 @@ export async function startServer(
   const meter = createMeter({ store, plans, catalogue: createCatalogue(options.operations), keySecret: TEST_KEY_SECRET, clock, metering });
   const tenancy = createTenancy({ directory: store.directory, plans, keySecret: TEST_KEY_SECRET, clock });
   const adminKeys = createAdminKeys({ settings: store.settings, keySecret: TEST_KEY_SECRET, configured: ADMIN_KEY });
-  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000, http: { ...DEFAULT_HTTP, ...options.http }, authThrottle: authThrottleOf(options.authThrottle), managementCallsPerMinute: options.managementCallsPerMinute ?? 0, trustProxy: options.trustProxy ?? null, ...(options.dashboardRoot ? { dashboardRoot: options.dashboardRoot } : {}) });
+  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000, http: { ...DEFAULT_HTTP, ...options.http }, authThrottle: authThrottleOf(options.authThrottle), managementCallsPerMinute: options.managementCallsPerMinute ?? 0, webhooks: { keySecret: TEST_KEY_SECRET, allowedHosts: options.webhookHosts ?? null, ...(options.webhookMaxEndpoints ? { maxEndpoints: options.webhookMaxEndpoints } : {}) }, trustProxy: options.trustProxy ?? null, ...(options.dashboardRoot ? { dashboardRoot: options.dashboardRoot } : {}) });
 
   const call: TestServer['call'] = async ({ key, admin, body, headers, ...rest }) => {
     const response = await app.inject({
