@@ -284,7 +284,7 @@ export function parseOperationOverrides(input: unknown, problems: Problems): Rec
 }
 
 function parseCostRule(input: unknown, path: string, problems: Problems): CostRule | undefined {
-  const nonNegative = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  const nonNegative = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
   if (nonNegative(input)) return { kind: 'fixed', cost: input as number };
   if (!isRecord(input)) {
     problems.push(`${path}: must be a whole number or a cost rule object`);
@@ -360,7 +360,7 @@ class Reader {
   integer(field: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
     const value = this.source[field];
     if (value === undefined) return fallback;
-    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+    if (Number.isInteger(value) && (value as number) >= min && (value as number) <= max) return value as number;
     this.problems.push(`${this.path(field)}: must be a whole number from ${min} to ${max}, got ${describe(value)}`);
     return fallback;
   }
@@ -368,15 +368,19 @@ class Reader {
   oneOf<T extends string>(field: string, options: readonly T[], fallback: T): T {
     const value = this.source[field];
     if (value === undefined) return fallback;
-    if (typeof value === 'string' && (options as readonly string[]).includes(value)) return value as T;
+    if ((options as readonly unknown[]).includes(value)) return value as T;
     this.problems.push(`${this.path(field)}: must be one of ${options.join(', ')}, got ${describe(value)}`);
     return fallback;
   }
 }
 
+/**
+ * Freezes every object and list not frozen yet. A primitive, null and undefined count as frozen
+ * (Object.isFrozen says so); the plans come frozen from parsePlans, so their Map of tiers is left as it is.
+ */
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !(value instanceof Map) && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
+  if (!Object.isFrozen(value)) {
+    for (const child of Object.values(value as object)) deepFreeze(child);
     Object.freeze(value);
   }
   return value;
