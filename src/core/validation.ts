@@ -15,9 +15,10 @@ export function describe(value: unknown): string {
 /** A limit: null (unlimited) or a non-negative number; integers unless fractions are allowed. */
 export function readLimit(value: unknown, path: string, problems: Problems, allowFraction = false): number | null | undefined {
   if (value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowFraction && !Number.isInteger(value))) {
+  // Number.isFinite is false for anything but a number, so no typeof check is needed.
+  if (!Number.isFinite(value) || (value as number) < 0 || (!allowFraction && !Number.isInteger(value))) {
     problems.push(`${path}: must be ${allowFraction ? 'a non-negative number' : 'a non-negative whole number'} or null, got ${describe(value)}`);
     return undefined;
   }
-  return value;
+  return value as number;
 }
