@@ -59,13 +59,14 @@ export function parsePlans(input: unknown, source = 'plans'): Plans {
         else problems.push(`${path}.${field}: missing (write null for unlimited)`);
         continue;
       }
-      const value = readLimit(body[field], `${path}.${field}`, problems, FRACTIONAL_FIELDS.has(field));
-      if (value !== undefined) limits[field] = value;
+      // undefined only with a problem reported, and then no tier is returned.
+      limits[field] = readLimit(body[field], `${path}.${field}`, problems, FRACTIONAL_FIELDS.has(field)) as number | null;
     }
     tiers.set(tier, Object.freeze(limits));
   }
   const trialTier = input.trial_tier ?? 'free_trial';
-  if (typeof trialTier !== 'string' || !tiers.has(trialTier)) {
+  // Tier names are strings: a trial_tier of any other type is in no map.
+  if (!(tiers as ReadonlyMap<unknown, PlanLimits>).has(trialTier)) {
     problems.push(`${source}.trial_tier: names the tier trialing subscriptions use and must be one of the tiers, got ${describe(trialTier)}`);
   }
   for (const key of Object.keys(input)) {
