@@ -12,7 +12,8 @@ export const UNSAFE_TEXT_CHARACTERS = '\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u
 /** A name's JSON Schema pattern (ECMA-262 syntax, as Ajv and the OpenAPI document read it). */
 export const NAME_PATTERN = `^[^${UNSAFE_TEXT_CHARACTERS}]*$`;
 
-const UNSAFE = new RegExp(`[${UNSAFE_TEXT_CHARACTERS}]`, 'u');
+// No 'u' flag: every refused range lies in the Basic Multilingual Plane outside the surrogates, so it matches the same either way.
+const UNSAFE = new RegExp(`[${UNSAFE_TEXT_CHARACTERS}]`);
 
 /** What is wrong with a name, said for the field it came in; null when it is a fine name. */
 export function nameProblem(name: unknown): string | null {
