@@ -60,7 +60,7 @@ export function createPlanCache(plans: Plans) {
         return found;
       },
     };
-    const trialEnd = org.subscription.status === 'trialing' && org.subscription.trialEndsAt !== null ? org.subscription.trialEndsAt : Infinity;
+    const trialEnd = org.subscription.status === 'trialing' ? (org.subscription.trialEndsAt ?? Infinity) : Infinity;
     return { plan, validFromMs: period.startMs, validUntilMs: Math.min(period.endMs, trialEnd <= nowMs ? Infinity : trialEnd) };
   };
 

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCatalogue } from '../../src/core/catalogue.js';
 import { isTighterWindow, limitRefusalReason } from '../../src/core/charge-rules.js';
+import { TollgateError, isTollgateError } from '../../src/core/errors.js';
 import { priceOperation } from '../../src/core/cost.js';
 import { resolveLimits, tightest, type LimitSources } from '../../src/core/limit-resolution.js';
 import { parseMonth, periodOf } from '../../src/core/periods.js';
@@ -184,5 +185,17 @@ describe('which minute window speaks for a call', () => {
     expect(isTighterWindow({ retryAfterMs: 1_000, remaining: 0 }, { retryAfterMs: 5_000, remaining: 3 })).toBe(false);
     expect(isTighterWindow({ retryAfterMs: 0, remaining: 2 }, { retryAfterMs: 0, remaining: 3 })).toBe(true);
     expect(isTighterWindow({ retryAfterMs: 0, remaining: 3 }, { retryAfterMs: 0, remaining: 3 })).toBe(false);
+  });
+});
+
+describe('errors as the operator’s logs see them', () => {
+  it('are TollgateErrors by name, with a cause only when one was given', () => {
+    const plain = new TollgateError('INTERNAL');
+    expect(plain.name).toBe('TollgateError');
+    expect('cause' in plain).toBe(false);
+    const cause = new Error('socket closed');
+    expect(new TollgateError('STORE_UNAVAILABLE', { cause }).cause).toBe(cause);
+    expect(isTollgateError(plain)).toBe(true);
+    expect(isTollgateError(new Error('x'))).toBe(false);
   });
 });
