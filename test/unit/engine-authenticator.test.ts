@@ -3,6 +3,7 @@
  * long a tenant is kept without asking the store again, and which changes drop it at once.
  */
 import { describe, expect, it } from 'vitest';
+import { TollgateError } from '../../src/core/errors.js';
 import { createAuthenticator } from '../../src/metering/authenticator.js';
 import type { TenantDirectory } from '../../src/stores/contract/index.js';
 import { TEST_KEY_SECRET, type World } from '../support/world.js';
@@ -178,5 +179,18 @@ describe('the tenant cache', () => {
     authenticator.close();
     await authenticator.authenticate(key);
     expect(loads()).toBe(2);
+  });
+});
+
+describe('a store that fails while a key is looked up', () => {
+  it('a TollgateError (store unavailable) is the answer; anything else is thrown', async () => {
+    const w = await ramWorld();
+    const { key } = await w.tenant();
+    const down = counting(w, 60_000, { findApiKeyByPrefix: async () => Promise.reject(new TollgateError('STORE_UNAVAILABLE')) });
+    expect(await reasonOf(down.authenticator, key)).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    down.authenticator.close();
+    const broken = counting(w, 60_000, { findApiKeyByPrefix: async () => Promise.reject(new Error('bug')) });
+    await expect(broken.authenticator.authenticate(key)).rejects.toThrow('bug');
+    broken.authenticator.close();
   });
 });
