@@ -51,6 +51,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('port', number(env.PORT));
   set('host', env.HOST);
   set('trustProxy', env.TOLLGATE_TRUST_PROXY);
+  set('webhookAllowedHosts', env.TOLLGATE_WEBHOOK_ALLOWED_HOSTS);
   set('http.requestTimeoutMs', number(env.TOLLGATE_REQUEST_TIMEOUT_MS));
   set('http.headersTimeoutMs', number(env.TOLLGATE_HEADERS_TIMEOUT_MS));
   set('http.keepAliveTimeoutMs', number(env.TOLLGATE_KEEPALIVE_TIMEOUT_MS));

@@ -20,8 +20,7 @@ export async function buildServerApp(runtime: Runtime, options: { logger?: Fasti
     authThrottle: config.authThrottle,
     managementCallsPerMinute: config.managementCallsPerMinute,
     trustProxy: config.trustProxy,
-    // Any public host until the configuration names allowed ones (issue 12's setting, next).
-    webhooks: { keySecret: config.keySecret, allowedHosts: null },
+    webhooks: { keySecret: config.keySecret, allowedHosts: config.webhookAllowedHosts },
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.metered !== undefined ? { metered: options.metered } : {}),
   });

@@ -80,6 +80,11 @@ export interface Config {
    * comma-separated, or loopback, linklocal, uniquelocal; null: the socket's peer is the client.
    */
   readonly trustProxy: string | null;
+  /**
+   * The hosts webhook endpoints may point at (`*.example.com` for its subdomains); null: any public
+   * host, never this machine or a private address.
+   */
+  readonly webhookAllowedHosts: readonly string[] | null;
   readonly http: HttpConfig;
   readonly authThrottle: AuthThrottleConfig;
   /**
@@ -184,6 +189,7 @@ export function parseConfig(input: unknown): Config {
     port: read.integer('port', 8080, 0, 65535),
     host: read.optionalString('host') ?? '0.0.0.0',
     trustProxy: parseTrustProxy(read.optionalString('trustProxy'), problems),
+    webhookAllowedHosts: parseHostList(read.optionalString('webhookAllowedHosts'), problems),
     http,
     authThrottle,
     managementCallsPerMinute: read.integer('managementCallsPerMinute', DEFAULT_MANAGEMENT_CALLS_PER_MINUTE, 0, 1_000_000),
@@ -232,6 +238,19 @@ const PROXY_ADDRESS = /^(?:loopback|linklocal|uniquelocal|\d{1,3}(?:\.\d{1,3}){3
 function parseTrustProxy(value: string | null, problems: Problems): string | null {
   if (value === null || value.split(',').every((part) => PROXY_ADDRESS.test(part.trim()))) return value;
   problems.push(`trustProxy: must list the proxies' addresses or CIDRs, comma-separated (or loopback, linklocal, uniquelocal), got ${describe(value)}`);
+  return null;
+}
+
+/** A host name or IPv4 address (possibly `*.` for subdomains), or an IPv6 address. */
+const HOST_ENTRY = /^((\*\.)?[a-z0-9]([a-z0-9.-]*[a-z0-9])?|[0-9a-f.]*:[0-9a-f:.]*)$/;
+
+/** A comma-separated list of host names or addresses, each possibly `*.` for subdomains. */
+function parseHostList(value: string | null, problems: Problems): readonly string[] | null {
+  if (value === null) return null;
+  const hosts = value.split(',').map((part) => part.trim().toLowerCase());
+  const bad = hosts.filter((host) => !HOST_ENTRY.test(host));
+  if (bad.length === 0) return hosts;
+  problems.push(`webhookAllowedHosts: must list host names or addresses, comma-separated (*.example.com for subdomains), got ${bad.map((b) => describe(b)).join(', ')}`);
   return null;
 }
 

@@ -48,6 +48,7 @@ describe('parseConfig: the whole input', () => {
       port: 8080,
       host: '0.0.0.0',
       trustProxy: null,
+      webhookAllowedHosts: null,
       http: DEFAULT_HTTP,
       authThrottle: { windowMs: 60_000, maxFailuresPerClient: 20, maxFailuresPerKey: 20, maxTracked: 10_000 },
       managementCallsPerMinute: 120,
@@ -241,6 +242,26 @@ describe('parseConfig: http timeouts and the auth throttle', () => {
   it('the auth throttle takes every field it is given', () => {
     const authThrottle = { windowMs: 5_000, maxFailuresPerClient: 3, maxFailuresPerKey: 4, maxTracked: 50 };
     expect(parseConfig({ ...valid, authThrottle }).authThrottle).toEqual(authThrottle);
+  });
+});
+
+describe('parseConfig: webhookAllowedHosts', () => {
+  it('is a list of hosts, trimmed and lower-cased, *. for subdomains; null (any public host) when absent or empty', () => {
+    expect(parseConfig({ ...valid, webhookAllowedHosts: 'Hooks.Example.com, *.internal.example,127.0.0.1,::1' }).webhookAllowedHosts).toEqual([
+      'hooks.example.com',
+      '*.internal.example',
+      '127.0.0.1',
+      '::1',
+    ]);
+    expect(parseConfig({ ...valid, webhookAllowedHosts: 'a' }).webhookAllowedHosts).toEqual(['a']);
+    expect(parseConfig({ ...valid, webhookAllowedHosts: '' }).webhookAllowedHosts).toBeNull();
+    expect(parseConfig(valid).webhookAllowedHosts).toBeNull();
+  });
+
+  it('refuses what is not a host, naming each', () => {
+    expect(problemsOf({ ...valid, webhookAllowedHosts: 'ok.example, https://x.example, *, a b,-bad,bad-,' })).toEqual([
+      'webhookAllowedHosts: must list host names or addresses, comma-separated (*.example.com for subdomains), got "https://x.example", "*", "a b", "-bad", "bad-", ""',
+    ]);
   });
 });
 
