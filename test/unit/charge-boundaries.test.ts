@@ -9,6 +9,7 @@ import { resolveLimits } from '../../src/core/limit-resolution.js';
 import { parsePlans } from '../../src/core/plans.js';
 import { NO_CAP, type Subscription } from '../../src/core/tenants.js';
 import { rateRefusal } from '../../src/metering/refusals.js';
+import { systemClock } from '../../src/metering/system-clock.js';
 import { subscriptionOf } from '../support/subscription.js';
 import { loadDefaultPlans } from '../support/world.js';
 
@@ -67,6 +68,12 @@ describe('subscriptions and trials', () => {
   const subscription = (patch: Partial<Subscription>) => subscriptionOf({ tier: 'growth', ...patch });
 
   const resolve = (patch: Partial<Subscription>) => resolveLimits(plans, { subscription: subscription(patch), organizationOverrides: {}, namespaceOverrides: null, apiKeyCap: NO_CAP }, NOW);
+
+  it('a key without a cap of its own (NO_CAP) adds no limit of its own', () => {
+    const result = resolve({});
+    expect(result.ok && result.value.monthly.mini.apiKey).toBeNull();
+    expect(result.ok && result.value.monthly.premium.apiKey).toBeNull();
+  });
 
   it('a paid subscription with a trial end left over from its trial runs on its own tier, not "trial ended"', () => {
     const result = resolve({ status: 'active', trialEndsAt: NOW - 86_400_000 });
@@ -132,5 +139,14 @@ describe('parsers: whole numbers where a fraction means nothing, and every range
     expect(parseConfig({ ...base, managementCallsPerMinute: 0 }).managementCallsPerMinute).toBe(0);
     expect(problemsOf(() => parseConfig({ ...base, managementCallsPerMinute: -1 }))).toHaveLength(1);
     expect(problemsOf(() => parseConfig({ ...base, keySecret: 'k'.repeat(31) }))).toEqual(['keySecret: must be at least 32 characters']);
+  });
+});
+
+describe('the system clock', () => {
+  it('is the wall clock, in epoch milliseconds', () => {
+    const before = Date.now();
+    const now = systemClock.now();
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
   });
 });

@@ -259,8 +259,8 @@ describe('parseConfig: webhookAllowedHosts', () => {
   });
 
   it('refuses what is not a host, naming each', () => {
-    expect(problemsOf({ ...valid, webhookAllowedHosts: 'ok.example, https://x.example, *, a b,-bad,bad-,' })).toEqual([
-      'webhookAllowedHosts: must list host names or addresses, comma-separated (*.example.com for subdomains), got "https://x.example", "*", "a b", "-bad", "bad-", ""',
+    expect(problemsOf({ ...valid, webhookAllowedHosts: 'ok.example, https://x.example, *, a b,-bad,bad-,zz::1,' })).toEqual([
+      'webhookAllowedHosts: must list host names or addresses, comma-separated (*.example.com for subdomains), got "https://x.example", "*", "a b", "-bad", "bad-", "zz::1", ""',
     ]);
   });
 });
