@@ -1,4 +1,4 @@
-import type { InteractionType } from '../core/catalogue.js';
+import { INTERACTION_TYPES, type InteractionType } from '../core/catalogue.js';
 import { resolveLimits, tightest } from '../core/limit-resolution.js';
 import { periodOf, periodStartingIn } from '../core/periods.js';
 import type { Plans } from '../core/plans.js';
@@ -78,6 +78,18 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
         const limit = limitFor(type);
         return { used, calls: summary.totals[type].calls, limit, remaining: limit === null ? null : Math.max(0, limit - used) };
       };
+      // Under metered billing the organization's monthly limit is an included amount: what is used past
+      // it is overage, billed. An organization figure, so shown on the organization's report only.
+      const billing =
+        org.subscription.meteredBilling && scope === 'organization' && limits.ok
+          ? Object.fromEntries(
+              INTERACTION_TYPES.map((type) => {
+                const included = limits.value.monthly[type].organization;
+                const used = summary.totals[type].count;
+                return [type, { included, used, overage: included === null ? 0 : Math.max(0, used - included) }];
+              }),
+            )
+          : null;
       // An organization may have thousands of keys: each list is one page, with its total, so that an
       // answer stays small however large the organization is.
       const offset = request.page?.offset ?? 0;
@@ -103,6 +115,7 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
           metered_billing: org.subscription.meteredBilling,
         },
         interactions: { mini: interactions('mini'), premium: interactions('premium') },
+        billing,
         by_operation_type: summary.groups.operation_type.map(groupJson('operation_type')),
         by_namespace: paged(lists.by_namespace),
         by_api_key: paged(lists.by_api_key),

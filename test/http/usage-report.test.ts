@@ -176,4 +176,15 @@ describe('GET /v1/usage: the sections the dashboard shows', () => {
     const admin = await s.call({ method: 'GET', url: `/admin/organizations/${big.orgId}/usage?limit=10`, admin: true });
     expect(admin.body.api_keys).toHaveLength(10);
   });
+
+  it('metered billing: the organization\'s report shows, per type, what is included, used and overage; others show no billing', async () => {
+    const metered = await s.tenant({ plan_tier: 'developer', rate_limits: { max_mini_interactions_per_month: 4, rate_limit_per_minute: 1_000 }, subscription: { metered_billing: true } });
+    for (let i = 0; i < 3; i++) expect((await add(metered.key)).status).toBe(200);
+    const orgKey = (await s.call({ method: 'POST', url: `/admin/organizations/${metered.orgId}/api-keys`, admin: true, body: { name: 'org' } })).body.key;
+    const report = await usage(orgKey);
+    expect(report.billing).toEqual({ mini: { included: 4, used: 12, overage: 8 }, premium: { included: 500, used: 0, overage: 0 } });
+    expect((await usage(metered.key)).billing).toBeNull();
+    expect((await usage(keys.org.key)).billing).toBeNull();
+  });
 });
+
