@@ -1,6 +1,7 @@
 import type { ClientErrorRule, CostRule, OperationOverride } from './catalogue.js';
 import { CLIENT_ERROR_RULES, DEFAULT_OPERATIONS } from './catalogue.js';
 import { configInvalid, parsePlans, type Plans } from './plans.js';
+import { DEFAULT_THRESHOLD_PERCENTS, parseThresholdPercents } from './thresholds.js';
 import { describe, isRecord, type Problems } from './validation.js';
 
 export const STORE_KINDS = ['sqlite', 'postgres', 'redis', 'parse', 'ram'] as const;
@@ -20,6 +21,10 @@ export interface MeteringConfig {
   /** last_used_at is written at most this often per key. */
   readonly keyTouchIntervalMs: number;
   readonly events: { readonly enabled: boolean; readonly retentionDays: number };
+  /** Percent of a limit at which a charge raises usage.threshold (issue 12); a plan may set its own. */
+  readonly alertThresholds: readonly number[];
+  /** Meter events for metered billing: one per call, or summed per customer, type and minute. */
+  readonly meterAggregation: 'per_call' | 'per_minute';
 }
 
 /** How long the HTTP server waits on a client; each bound closes the connection (408 where one can still be sent). */
@@ -123,6 +128,8 @@ export const DEFAULT_METERING: MeteringConfig = Object.freeze({
   rateWindowMs: 60_000,
   keyTouchIntervalMs: 60_000,
   events: Object.freeze({ enabled: true, retentionDays: 30 }),
+  alertThresholds: DEFAULT_THRESHOLD_PERCENTS,
+  meterAggregation: 'per_minute',
 });
 
 /**
@@ -165,6 +172,8 @@ export function parseConfig(input: unknown): Config {
       enabled: e.boolean('enabled', DEFAULT_METERING.events.enabled),
       retentionDays: e.integer('retentionDays', DEFAULT_METERING.events.retentionDays, 1),
     },
+    alertThresholds: readThresholds(meteringInput.alertThresholds, problems),
+    meterAggregation: readAggregation(meteringInput.meterAggregation, problems),
   };
 
   const keySecret = read.string('keySecret');
@@ -403,4 +412,21 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+function readThresholds(input: unknown, problems: string[]): readonly number[] {
+  if (input === undefined) return DEFAULT_METERING.alertThresholds;
+  try {
+    return parseThresholdPercents(input, 'metering.alertThresholds');
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+    return DEFAULT_METERING.alertThresholds;
+  }
+}
+
+function readAggregation(input: unknown, problems: string[]): MeteringConfig['meterAggregation'] {
+  if (input === undefined) return DEFAULT_METERING.meterAggregation;
+  if (input === 'per_call' || input === 'per_minute') return input;
+  problems.push(`metering.meterAggregation: "per_call" or "per_minute", got ${JSON.stringify(input)}`);
+  return DEFAULT_METERING.meterAggregation;
 }

@@ -3,7 +3,8 @@ import type { Result } from '../core/errors.js';
 import { resolveLimits, type ResolvedLimits } from '../core/limit-resolution.js';
 import { periodOf, type Period } from '../core/periods.js';
 import type { Plans } from '../core/plans.js';
-import type { Attribution } from '../stores/contract/index.js';
+import { thresholdPoint } from '../core/thresholds.js';
+import type { Attribution, ChargeOutbox } from '../stores/contract/index.js';
 import { monthlyLines, type PlannedLine } from './charge-lines.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -17,10 +18,18 @@ export interface ContextPlan {
   readonly limits: Result<ResolvedLimits>;
   readonly period: Period;
   lines(type: InteractionType): readonly PlannedLine[];
+  /** What a granted charge of this type writes to the outbox: its thresholds, and its meter event under metered billing. */
+  outbox(type: InteractionType): ChargeOutbox | null;
   attribution(operation: string, type: InteractionType): Attribution;
 }
 
-export function createPlanCache(plans: Plans) {
+/** The deployment's outbox settings (MeteringConfig). */
+export interface OutboxSettings {
+  readonly alertThresholds: readonly number[];
+  readonly meterAggregation: 'per_call' | 'per_minute';
+}
+
+export function createPlanCache(plans: Plans, settings: OutboxSettings) {
   const plans_ = new WeakMap<TenantContext, { plan: ContextPlan; validFromMs: number; validUntilMs: number }>();
 
   const build = (context: TenantContext, nowMs: number) => {
@@ -32,6 +41,7 @@ export function createPlanCache(plans: Plans) {
     );
     const period = periodOf(nowMs, limits.ok ? limits.value.billingAnchorDay : null);
     const lines = new Map<InteractionType, readonly PlannedLine[]>();
+    const outboxes = new Map<InteractionType, ChargeOutbox | null>();
     const attributions = new Map<string, Attribution>();
     const plan: ContextPlan = {
       limits,
@@ -40,6 +50,11 @@ export function createPlanCache(plans: Plans) {
         let found = lines.get(type);
         if (!found && limits.ok) lines.set(type, (found = monthlyLines(context, limits.value, type, period)));
         return found ?? [];
+      },
+      outbox(type) {
+        let found = outboxes.get(type);
+        if (found === undefined) outboxes.set(type, (found = limits.ok ? chargeOutboxOf(plan.lines(type), limits.value, org.subscription.billingCustomerId, settings) : null));
+        return found;
       },
       attribution(operation, type) {
         let found = attributions.get(operation);
@@ -74,4 +89,14 @@ export function createPlanCache(plans: Plans) {
       return entry.plan;
     },
   };
+}
+
+function chargeOutboxOf(lines: readonly PlannedLine[], limits: ResolvedLimits, billingCustomerId: string | null, settings: OutboxSettings): ChargeOutbox {
+  const marks = lines.map((line) => {
+    const limit = line.limit ?? line.included;
+    if (limit === null || limit <= 0) return [];
+    return settings.alertThresholds.map((percent) => Object.freeze({ percent, point: thresholdPoint(limit, percent), limit }));
+  });
+  const meter = limits.meteredBilling && billingCustomerId ? Object.freeze({ customerId: billingCustomerId, aggregation: settings.meterAggregation }) : null;
+  return Object.freeze({ marks, meter });
 }

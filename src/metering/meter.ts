@@ -74,7 +74,7 @@ export function createMeter(options: MeterOptions): Meter {
   const toucher = createKeyToucher({ directory, clock, intervalMs: metering.keyTouchIntervalMs, logger });
   const refunded = new WeakSet<ChargeRequest>();
 
-  const plansCache = createPlanCache(plans);
+  const plansCache = createPlanCache(plans, metering);
   // Stryker disable next-line StringLiteral: the first key is never returned, its window [0, 0) is empty
   let today = { key: '', startMs: 0, endMs: 0 };
   const dayKey = (now: number) => {
@@ -133,6 +133,7 @@ export function createMeter(options: MeterOptions): Meter {
             expiresAtMs: now + metering.idempotencyTtlMs,
           }
         : null,
+      outbox: plan.outbox(type),
     };
     const facts: CallFacts = { operation, type, cost, tier: limits.value.tier, isTrial: limits.value.isTrial, period };
     const org = context.organization;

@@ -5,6 +5,7 @@
  * outside any namespace.
  */
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_METERING } from '../../src/core/config.js';
 import { periodOf } from '../../src/core/periods.js';
 import { monthlyLines } from '../../src/metering/charge-lines.js';
 import { createPlanCache } from '../../src/metering/context-plan.js';
@@ -20,7 +21,7 @@ describe('the plan of a context', () => {
   it('is built once per context and period: its lines and attributions are the same objects call after call', async () => {
     const w = await world();
     const { context } = await w.tenant({ organization: { planTier: 'growth' } });
-    const cache = createPlanCache(loadDefaultPlans());
+    const cache = createPlanCache(loadDefaultPlans(), DEFAULT_METERING);
     const start = Date.parse('2026-11-01T00:00:00.000Z');
     const plan = cache.get(context, start);
     expect(cache.get(context, start)).toBe(plan);
@@ -48,7 +49,7 @@ describe('the plan of a context', () => {
   it('is rebuilt at the month boundary, and when the clock goes back into the previous month', async () => {
     const w = await world();
     const { context } = await w.tenant();
-    const cache = createPlanCache(loadDefaultPlans());
+    const cache = createPlanCache(loadDefaultPlans(), DEFAULT_METERING);
     const november = cache.get(context, Date.parse('2026-11-30T23:59:59.999Z'));
     const december = cache.get(context, Date.parse('2026-12-01T00:00:00.000Z'));
     expect(november.period.key).toBe('2026-11');
@@ -63,7 +64,7 @@ describe('the plan of a context', () => {
     const w = await world();
     const t = Date.parse('2026-11-15T12:00:00.000Z');
     const { context } = await w.tenant({ organization: { planTier: 'growth', subscription: { status: 'active', trialEndsAt: t + 60_000 } } });
-    const cache = createPlanCache(loadDefaultPlans());
+    const cache = createPlanCache(loadDefaultPlans(), DEFAULT_METERING);
     const plan = cache.get(context, t);
     expect(plan.limits).toMatchObject({ ok: true, value: { tier: 'growth', isTrial: false } });
     expect(cache.get(context, t + 60_000)).toBe(plan);
@@ -73,7 +74,7 @@ describe('the plan of a context', () => {
     const w = await world();
     const t = Date.parse('2026-11-15T12:00:00.000Z');
     const { context } = await w.tenant({ organization: { planTier: 'growth', subscription: { status: 'trialing', trialEndsAt: t + 60_000 } } });
-    const cache = createPlanCache(loadDefaultPlans());
+    const cache = createPlanCache(loadDefaultPlans(), DEFAULT_METERING);
     const trial = cache.get(context, t);
     expect(trial.limits).toMatchObject({ ok: true, value: { tier: 'free_trial', isTrial: true } });
     expect(cache.get(context, t + 59_999)).toBe(trial);
@@ -89,7 +90,7 @@ describe('the plan of a context', () => {
     const w = await world();
     const t = Date.parse('2026-11-15T12:00:00.000Z');
     const { context } = await w.tenant({ organization: { subscription: { status: 'trialing', trialEndsAt: t + 1 } } });
-    const cache = createPlanCache(loadDefaultPlans());
+    const cache = createPlanCache(loadDefaultPlans(), DEFAULT_METERING);
     const ended = cache.get(context, t + 1);
     expect(ended.limits.ok).toBe(false);
     expect(cache.get(context, t + 1)).toBe(ended);
@@ -110,7 +111,7 @@ describe('a call outside any namespace (an organization key of an organization w
       ['organization', 1000],
       ['api_key', null],
     ]);
-    const cache = createPlanCache(loadDefaultPlans());
+    const cache = createPlanCache(loadDefaultPlans(), DEFAULT_METERING);
     const plan = cache.get(bare, w.clock.now());
     expect(plan.attribution('search_v1', 'mini').namespaceId).toBeNull();
     // The namespace's own limits do not apply without the namespace.
@@ -121,7 +122,7 @@ describe('a call outside any namespace (an organization key of an organization w
     const w = await world();
     const { context } = await w.tenant();
     const plans = loadDefaultPlans();
-    const limits = createPlanCache(plans).get(context, w.clock.now()).limits;
+    const limits = createPlanCache(plans, DEFAULT_METERING).get(context, w.clock.now()).limits;
     if (!limits.ok) throw limits.error;
     const lines = monthlyLines(withoutNamespace(context), limits.value, 'mini', periodOf(w.clock.now(), null));
     expect(lines.map((l) => l.counter.scope)).toEqual(['organization', 'api_key']);

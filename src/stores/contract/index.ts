@@ -11,4 +11,5 @@ export * from './idempotency-cache.js';
 export * from './memories.js';
 export * from './settings.js';
 export * from './webhook-endpoints.js';
+export * from './outbox.js';
 export * from './store.js';

@@ -71,6 +71,28 @@ export interface ChargeRequest {
    */
   readonly rates: readonly RateRule[];
   readonly idempotency: { readonly key: string; readonly fingerprint: string; readonly expiresAtMs: number } | null;
+  /**
+   * What the charge writes to the outbox in its own transaction when granted (threshold crossings,
+   * a meter event) and its refund when applied (a meter event giving it back): see
+   * chargeOutboxEvents in src/billing/charge-outbox.ts. Absent or null: nothing.
+   */
+  readonly outbox?: ChargeOutbox | null;
+}
+
+/** A threshold a line reports: crossed when the line's counter goes from below `point` to at or above it. */
+export interface ThresholdMark {
+  readonly percent: number;
+  /** thresholdPoint(limit, percent) */
+  readonly point: number;
+  /** The line's hard limit, or under metered billing the included amount. */
+  readonly limit: number;
+}
+
+export interface ChargeOutbox {
+  /** Per request line, the thresholds it reports, ascending ([] for none). */
+  readonly marks: readonly (readonly ThresholdMark[])[];
+  /** Metered billing with a billing customer: the charge (and its refund) is a meter event for that customer. */
+  readonly meter: { readonly customerId: string; readonly aggregation: 'per_call' | 'per_minute' } | null;
 }
 
 export interface RefusalRecord {

@@ -7,6 +7,7 @@ import type { RecordSink } from './record-sink.js';
 import type { Settings } from './settings.js';
 import type { TenantDirectory } from './tenant-directory.js';
 import type { WebhookEndpoints } from './webhook-endpoints.js';
+import type { Outbox } from './outbox.js';
 
 export interface StoreCapabilities {
   /** Several processes may use this store at once and the ledger's rules hold across them. */
@@ -30,6 +31,7 @@ export interface Store {
   readonly feedback: FeedbackRepository;
   readonly settings: Settings;
   readonly webhooks: WebhookEndpoints;
+  readonly outbox: Outbox;
   /** Resolves when the store answers; throws STORE_UNAVAILABLE otherwise. */
   ping(): Promise<void>;
   /** Flushes what is buffered and releases connections. */

@@ -46,6 +46,7 @@ export async function createParseStore(config: ParseStoreConfig): Promise<Store>
     feedback: base.feedback,
     settings: base.settings,
     webhooks: base.webhooks,
+    outbox: base.outbox,
     async ping() {
       await client.request('GET', 'health');
       await base.ping();

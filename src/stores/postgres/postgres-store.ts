@@ -6,6 +6,7 @@ import { guarded, translatePostgresError } from './postgres-errors.js';
 import { createPostgresLedger } from './postgres-ledger.js';
 import { createPostgresIdempotencyCache, createPostgresLog, createPostgresSettings } from './postgres-log.js';
 import { createPostgresMaintenance } from './postgres-maintenance.js';
+import { createPostgresOutbox } from './postgres-outbox.js';
 import { createPostgresWebhooks } from './postgres-webhooks.js';
 import { createPostgresFeedback, createPostgresMemories } from './postgres-memories.js';
 import { createPostgresRecordSink } from './postgres-record-sink.js';
@@ -49,6 +50,7 @@ export async function createPostgresStore(config: PostgresStoreConfig): Promise<
     idempotency: createPostgresIdempotencyCache(pool, schema, config.clock),
     settings: createPostgresSettings(pool, schema),
     webhooks: createPostgresWebhooks(pool, schema),
+    outbox: createPostgresOutbox(pool, schema),
     memories: createPostgresMemories(pool, schema),
     feedback: createPostgresFeedback(pool, schema),
     recordSink: createPostgresRecordSink(pool, schema, { clock: config.clock, recordEvents: events.enabled, lockTimeoutMs: config.recordLockTimeoutMs ?? 5000 }),

@@ -277,3 +277,55 @@ CREATE TABLE ${s}.webhook_endpoints (
 );
 CREATE INDEX webhook_endpoints_by_organization ON ${s}.webhook_endpoints (organization_id, created_at);
 `;
+
+/**
+ * The outbox (issue 12) and outbox_write, which writes events as entries in the caller's
+ * transaction: a meter event is one entry, a webhook event one per endpoint of its organization
+ * that wants its type; a dedup key written before is ignored. Event ids are computed the same way
+ * as outboxEventId (src/billing/charge-outbox.ts): evt_ and the first 32 hex digits of SHA-256.
+ */
+export const OUTBOX = (s: string) => `
+CREATE TABLE ${s}.outbox (
+  id text PRIMARY KEY,
+  event_id text NOT NULL,
+  dedup_key text NOT NULL UNIQUE,
+  organization_id text NOT NULL,
+  topic text NOT NULL,
+  type text NOT NULL,
+  endpoint_id text,
+  payload jsonb NOT NULL,
+  state text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  available_at bigint NOT NULL,
+  lease_owner text,
+  lease_until bigint,
+  last_error text,
+  last_status integer,
+  created_at bigint NOT NULL,
+  delivered_at bigint,
+  batch text
+);
+CREATE INDEX outbox_due ON ${s}.outbox (topic, available_at) WHERE state = 'pending';
+CREATE INDEX outbox_by_state ON ${s}.outbox (state, created_at);
+CREATE INDEX outbox_by_organization ON ${s}.outbox (organization_id, created_at);
+
+CREATE FUNCTION ${s}.outbox_write(events jsonb) RETURNS integer
+LANGUAGE sql AS $$
+  WITH e AS (
+    SELECT 'evt_' || left(encode(sha256(convert_to(x.dedup_key, 'UTF8')), 'hex'), 32) AS event_id, x.*
+    FROM jsonb_to_recordset(events) AS x(dedup_key text, organization_id text, topic text, type text, payload jsonb, at bigint, available_at bigint)
+  ), inserted AS (
+    INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
+    SELECT CASE WHEN w.id IS NULL THEN e.event_id ELSE e.event_id || '.' || w.id END, e.event_id,
+           CASE WHEN w.id IS NULL THEN e.dedup_key ELSE e.dedup_key || ':' || w.id END,
+           e.organization_id, e.topic, e.type, w.id, e.payload, 'pending', 0, e.available_at, e.at
+    FROM e
+    LEFT JOIN ${s}.webhook_endpoints w
+      ON e.topic = 'webhook' AND w.organization_id = e.organization_id AND e.type = ANY (string_to_array(w.event_types, ','))
+    WHERE e.topic = 'meter' OR w.id IS NOT NULL
+    ORDER BY e.at, w.created_at, w.id
+    ON CONFLICT (dedup_key) DO NOTHING
+    RETURNING 1)
+  SELECT count(*)::integer FROM inserted
+$$;
+`;

@@ -4,6 +4,7 @@ import { createBatchedLedger } from '../shared/batched-ledger.js';
 import { counterKey, type LedgerWrites, type StoredIdempotency } from '../shared/ledger-batch.js';
 import { createRamDirectory } from './ram-directory.js';
 import { createRamHoldings } from './ram-holdings.js';
+import { createRamOutbox } from './ram-outbox.js';
 import { createRamWebhooks } from './ram-webhooks.js';
 import { createRamFeedback, createRamMemories } from './ram-memories.js';
 
@@ -30,6 +31,8 @@ export function createRamStore(config: RamStoreConfig): Store {
   const responses = new Map<string, { response: StoredResponse; expiresAtMs: number }>();
   const settings = new Map<string, string>();
   const recordEvents = config.events ?? true;
+  const webhooks = createRamWebhooks();
+  const outbox = createRamOutbox(webhooks.now);
 
   const view = {
     counter: (ref: Parameters<typeof counterKey>[0]) => counters.get(counterKey(ref)) ?? 0,
@@ -94,6 +97,7 @@ export function createRamStore(config: RamStoreConfig): Store {
     for (const d of w.idempotencyDeletes) idempotency.delete(`${d.apiKeyId}\u0000${d.key}`);
     for (const p of w.idempotencyPuts) idempotency.set(`${p.apiKeyId}\u0000${p.key}`, p.value);
     for (const r of w.refundIds) refunds.add(r.id);
+    if (w.outbox.length > 0) outbox.write(w.outbox);
     events.push(...w.events);
   };
 
@@ -150,7 +154,8 @@ export function createRamStore(config: RamStoreConfig): Store {
     },
     memories: createRamMemories(holdings),
     feedback: createRamFeedback(holdings),
-    webhooks: createRamWebhooks(),
+    webhooks,
+    outbox,
     settings: {
       get: async (name) => settings.get(name) ?? null,
       async putIfAbsent(name, value) {

@@ -67,6 +67,7 @@ export async function createRedisStore(config: RedisStoreConfig): Promise<Store>
     feedback: postgres.feedback,
     settings: postgres.settings,
     webhooks: postgres.webhooks,
+    outbox: postgres.outbox,
     async ping() {
       await guardedRedis(() => main.call('PING'));
       await postgres.ping();

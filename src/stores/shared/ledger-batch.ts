@@ -7,7 +7,8 @@
  * rules from src/core/charge-rules.ts natively.
  */
 import { RATE_REFUSAL, evaluateWindows, findRefusingLine, limitRefusalReason, windowStartOf } from '../../core/charge-rules.js';
-import type { Attribution, ChargeRequest, ChargeResult, CounterRef, RateState, RefusalRecord, UsageEvent } from '../contract/index.js';
+import { chargeOutboxEvents } from '../../billing/charge-outbox.js';
+import type { Attribution, ChargeRequest, ChargeResult, CounterRef, OutboxEvent, RateState, RefusalRecord, UsageEvent } from '../contract/index.js';
 
 export interface StoredIdempotency {
   readonly fingerprint: string;
@@ -69,6 +70,8 @@ export interface LedgerWrites {
   readonly idempotencyDeletes: { apiKeyId: string; key: string }[];
   readonly events: UsageEvent[];
   readonly refundIds: { id: string; atMs: number }[];
+  /** What granted charges and applied refunds write to the outbox (chargeOutboxEvents). */
+  readonly outbox: OutboxEvent[];
 }
 
 // The engine hands the same (frozen) counter and attribution objects to every call of a tenant in
@@ -136,6 +139,7 @@ export class LedgerBatch {
     idempotencyDeletes: [],
     events: [],
     refundIds: [],
+    outbox: [],
   };
   private readonly baseCounters = new Map<string, number>();
   /** Minute windows by key, then by window start: no string is built per call. */
@@ -195,6 +199,7 @@ export class LedgerBatch {
       this.writes.idempotencyPuts.push({ apiKeyId: request.attribution.apiKeyId, key: idem.key, value });
     }
     this.event(request, 'granted', null);
+    if (request.outbox) this.writes.outbox.push(...chargeOutboxEvents(request, 'charge', after));
     return result;
   }
 
@@ -211,6 +216,7 @@ export class LedgerBatch {
       this.writes.idempotencyDeletes.push({ apiKeyId, key: request.idempotency.key });
     }
     this.event(request, 'refunded', null);
+    if (request.outbox) this.writes.outbox.push(...chargeOutboxEvents(request, 'refund'));
   }
 
   adjust(ref: CounterRef, amount: number): void {

@@ -15,8 +15,8 @@ export const toKey = (value: string | null): string => value ?? '';
 export const fromKey = (value: unknown): string | null => (value === '' || value === null || value === undefined ? null : String(value));
 
 const num = (value: unknown): number => Number(value);
-const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-const strOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+export const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+export const strOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 const flag = (value: unknown): boolean => value === true || value === 1;
 const json = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : String(value).split(',').filter(Boolean));

@@ -4,6 +4,7 @@ import { createBatchedLedger } from '../shared/batched-ledger.js';
 import type { LedgerView, LedgerWrites, StoredIdempotency } from '../shared/ledger-batch.js';
 import { guarded, translateSqliteError } from './sqlite-errors.js';
 import { toKey } from './sqlite-mapper.js';
+import type { SqliteOutbox } from './sqlite-outbox.js';
 
 export interface SqliteLedger extends QuotaLedger {
   close(): Promise<void>;
@@ -14,7 +15,7 @@ export interface SqliteLedger extends QuotaLedger {
  * before reading, so the decisions made in memory by LedgerBatch are atomic against every other
  * process using the file. No promise resolves before its group has committed.
  */
-export function createSqliteLedger(db: Database.Database, options: { recordEvents: boolean; maxBatch: number }): SqliteLedger {
+export function createSqliteLedger(db: Database.Database, options: { recordEvents: boolean; maxBatch: number; outbox: Pick<SqliteOutbox, 'write'> }): SqliteLedger {
   const sql = {
     counter: db.prepare('SELECT used FROM counters WHERE scope = ? AND scope_id = ? AND metric = ? AND period = ?').pluck(),
     rate: db.prepare('SELECT count FROM rate_windows WHERE key = ? AND window_start = ?').pluck(),
@@ -113,6 +114,7 @@ export function createSqliteLedger(db: Database.Database, options: { recordEvent
     }
     for (const r of writes.refundIds) sql.addRefund.run(r.id, r.atMs);
     if (writes.events.length > 0) writeEventSegment(writes.events);
+    if (writes.outbox.length > 0) options.outbox.write(writes.outbox);
   };
 
   const batched = createBatchedLedger({

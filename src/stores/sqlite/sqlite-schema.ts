@@ -263,6 +263,32 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX webhook_endpoints_by_organization ON webhook_endpoints (organization_id, created_at);
   `,
+  // The outbox (issue 12): written in the transaction of the charge or change that causes each entry.
+  `
+  CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    dedup_key TEXT NOT NULL UNIQUE,
+    organization_id TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    type TEXT NOT NULL,
+    endpoint_id TEXT,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    available_at INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER,
+    last_error TEXT,
+    last_status INTEGER,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    batch TEXT
+  );
+  CREATE INDEX outbox_due ON outbox (topic, available_at) WHERE state = 'pending';
+  CREATE INDEX outbox_by_state ON outbox (state, created_at);
+  CREATE INDEX outbox_by_organization ON outbox (organization_id, created_at);
+  `,
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

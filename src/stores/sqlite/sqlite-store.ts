@@ -7,6 +7,7 @@ import { createSqliteDirectory } from './sqlite-directory.js';
 import { guarded } from './sqlite-errors.js';
 import { createSqliteLedger } from './sqlite-ledger.js';
 import { createSqliteIdempotencyCache, createSqliteLog, createSqliteSettings } from './sqlite-log.js';
+import { createSqliteOutbox } from './sqlite-outbox.js';
 import { createSqliteWebhooks } from './sqlite-webhooks.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteFeedback, createSqliteMemories } from './sqlite-memories.js';
@@ -30,7 +31,8 @@ export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly
   // 10,000 pages (40 MB): only reached if the checkpoint thread stops keeping up.
   if (config.path !== ':memory:') db.pragma('wal_autocheckpoint = 10000');
   const checkpointer = config.path === ':memory:' ? null : startCheckpointer(config.path);
-  const ledger = createSqliteLedger(db, { recordEvents: events.enabled, maxBatch: config.maxBatch ?? 2000 });
+  const outbox = createSqliteOutbox(db);
+  const ledger = createSqliteLedger(db, { recordEvents: events.enabled, maxBatch: config.maxBatch ?? 2000, outbox });
   const directory = createSqliteDirectory(db, config.clock, config.changePollMs);
 
   const maintenance = () => {
@@ -67,6 +69,7 @@ export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly
     feedback: createSqliteFeedback(db),
     settings: createSqliteSettings(db),
     webhooks: createSqliteWebhooks(db),
+    outbox,
     async ping() {
       guarded(() => db.prepare('SELECT 1').get());
     },

@@ -13,6 +13,7 @@ import { refusedCostsNothingSuite } from './refused-costs-nothing.js';
 import { revocationSuite } from './revocation.js';
 import { settingsSuite } from './settings.js';
 import { webhooksSuite } from './webhooks.js';
+import { outboxSuite } from './outbox.js';
 
 /** Every rule of DESIGN §4, one file each; a store passes them all. */
 export const SUITES: readonly ((h: StoreHarness) => void)[] = [
@@ -30,4 +31,5 @@ export const SUITES: readonly ((h: StoreHarness) => void)[] = [
   memorySearchSuite,
   settingsSuite,
   webhooksSuite,
+  outboxSuite,
 ];

@@ -1,0 +1,97 @@
+/**
+ * What a charge writes to the outbox (pure): the thresholds it crossed and, under metered billing, its
+ * meter event. Stores call it inside the transaction of the charge, with the counters they moved, so
+ * an event exists exactly when the charge that causes it committed. The PostgreSQL ledger applies the
+ * same rule in SQL (postgres-outbox-sql.ts) from the same marks; the conformance suite holds both to
+ * the same answers.
+ */
+import { createHash } from 'node:crypto';
+import type { ChargeRequest, OutboxEvent, ThresholdMark } from '../stores/contract/index.js';
+import { thresholdDedupKey } from './thresholds.js';
+
+const MINUTE_MS = 60_000;
+/** A meter event summed per minute waits this long past its minute for charges still committing. */
+export const METER_MINUTE_GRACE_MS = 5_000;
+
+/** The stable event id of a dedup key (the webhook-id receivers deduplicate on). */
+export function outboxEventId(dedupKey: string): string {
+  return `evt_${createHash('sha256').update(dedupKey).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * The events of a granted charge (`used` is the counters after it, one per request line), or of its
+ * refund when the ledger applied it (`used` ignored). A replayed charge writes nothing: its original did.
+ */
+export function chargeOutboxEvents(request: ChargeRequest, kind: 'charge' | 'refund', used: readonly number[] = []): OutboxEvent[] {
+  const outbox = request.outbox;
+  if (!outbox) return [];
+  const events: OutboxEvent[] = [];
+  if (kind === 'charge') {
+    for (let i = 0; i < outbox.marks.length; i++) {
+      const marks = outbox.marks[i]!;
+      const line = request.lines[i];
+      const after = used[i];
+      if (marks.length === 0 || !line || after === undefined) continue;
+      const before = after - line.amount;
+      for (const mark of marks) {
+        if (before < mark.point && mark.point <= after) events.push(thresholdEvent(request, i, mark, before, after));
+      }
+    }
+  }
+  if (outbox.meter && request.cost > 0) events.push(meterEvent(request, kind));
+  return events;
+}
+
+/** The threshold event's data without the counter figures (the PostgreSQL ledger adds those in SQL). */
+export function thresholdEventBase(request: ChargeRequest, lineIndex: number, mark: ThresholdMark) {
+  const { counter } = request.lines[lineIndex]!;
+  const a = request.attribution;
+  return {
+    dedupKey: thresholdDedupKey(counter.period, { scope: counter.scope, scopeId: counter.scopeId, type: a.type }, mark.percent),
+    data: {
+      charge_id: request.id,
+      organization_id: a.organizationId,
+      namespace_id: a.namespaceId,
+      api_key_id: a.apiKeyId,
+      operation: a.operation,
+      period: counter.period,
+      scope: counter.scope,
+      scope_id: counter.scopeId,
+      type: a.type,
+      threshold_percent: mark.percent,
+      limit: mark.limit,
+    },
+  };
+}
+
+function thresholdEvent(request: ChargeRequest, lineIndex: number, mark: ThresholdMark, before: number, after: number): OutboxEvent {
+  const base = thresholdEventBase(request, lineIndex, mark);
+  return {
+    dedupKey: base.dedupKey,
+    organizationId: request.attribution.organizationId,
+    topic: 'webhook',
+    type: 'usage.threshold',
+    payload: { ...base.data, used_before: before, used: after },
+    atMs: request.atMs,
+    availableAtMs: request.atMs,
+  };
+}
+
+/** When a meter event may leave: at once per call, after its minute (and a grace) when summed per minute. */
+export function meterAvailableAt(atMs: number, aggregation: 'per_call' | 'per_minute'): number {
+  return aggregation === 'per_call' ? atMs : Math.floor(atMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS + METER_MINUTE_GRACE_MS;
+}
+
+function meterEvent(request: ChargeRequest, kind: 'charge' | 'refund'): OutboxEvent {
+  const meter = request.outbox!.meter!;
+  const a = request.attribution;
+  return {
+    dedupKey: `meter:${kind}:${request.id}`,
+    organizationId: a.organizationId,
+    topic: 'meter',
+    type: a.type,
+    payload: { charge_id: request.id, kind, customer_id: meter.customerId, type: a.type, amount: request.cost, at_ms: request.atMs, period: request.period.key },
+    atMs: request.atMs,
+    availableAtMs: meterAvailableAt(request.atMs, meter.aggregation),
+  };
+}
