@@ -10,8 +10,9 @@
 
 /** Where an entry goes: a webhook endpoint of its organization, or the billing provider's meter API. */
 export type OutboxTopic = 'webhook' | 'meter';
-export type OutboxState = 'pending' | 'delivered' | 'failed';
-export const OUTBOX_STATES: readonly OutboxState[] = ['pending', 'delivered', 'failed'];
+/** merged: a meter event summed into another entry (its `batch`), which is delivered in its place. */
+export type OutboxState = 'pending' | 'delivered' | 'failed' | 'merged';
+export const OUTBOX_STATES: readonly OutboxState[] = ['pending', 'delivered', 'failed', 'merged'];
 
 /** An event to write. A webhook event becomes one entry per endpoint of its organization that asked for its type. */
 export interface OutboxEvent {
@@ -55,7 +56,7 @@ export interface OutboxEntry {
   readonly lastStatus: number | null;
   readonly createdAtMs: number;
   readonly deliveredAtMs: number | null;
-  /** A meter event summed with others: the group's identifier, frozen before its first send. */
+  /** A merged meter event: the id of the entry that carries its sum. */
   readonly batch: string | null;
 }
 
@@ -73,9 +74,14 @@ export type OutboxOutcome =
   /** Try again from `availableAtMs` (backoff); the lease ends. */
   | { readonly id: string; readonly state: 'pending'; readonly availableAtMs: number; readonly error: string; readonly status: number | null }
   /** A dead letter: kept, listed, retried only by hand. */
-  | { readonly id: string; readonly state: 'failed'; readonly error: string; readonly status: number | null }
-  /** Freezes the entry into a summed meter event before it is sent; the lease stays. */
-  | { readonly id: string; readonly state: 'batched'; readonly batch: string };
+  | { readonly id: string; readonly state: 'failed'; readonly error: string; readonly status: number | null };
+
+/** Meter events summed into one: the members (leased by the caller) become `merged` into the new entry. */
+export interface OutboxMerge {
+  readonly memberIds: readonly string[];
+  /** A meter event; its dedup key names the sum (a second merge with it changes nothing). */
+  readonly event: OutboxEvent;
+}
 
 export interface OutboxQuery {
   readonly state?: OutboxState;
@@ -102,6 +108,13 @@ export interface Outbox {
   lease(request: OutboxLease): Promise<OutboxEntry[]>;
   /** Applies outcomes to entries `owner` still leases; others are left alone. Returns how many applied. */
   settle(owner: string, outcomes: readonly OutboxOutcome[]): Promise<number>;
+  /**
+   * In one transaction per merge: writes the summed event and marks every member `merged` into it,
+   * provided `owner` still leases every member; otherwise that merge changes nothing. Freezing the
+   * members before the first send is what lets the sum be resent under one identifier without a
+   * late charge slipping into it. Returns how many merges applied.
+   */
+  merge(owner: string, merges: readonly OutboxMerge[]): Promise<number>;
   /** Newest first. */
   list(query: OutboxQuery): Promise<OutboxEntry[]>;
   /** Puts failed entries (these ids, or every failed entry of the organization) back to pending, available now, attempts reset. Returns how many. */

@@ -1,5 +1,5 @@
 import type { Outbox, OutboxEvent, OutboxOutcome } from '../contract/index.js';
-import { boundedError, toOutboxEntry } from '../shared/outbox-rows.js';
+import { OUTBOX_INSERT_COLUMNS, boundedError, outboxEntriesOf, outboxInsertValues, toOutboxEntry } from '../shared/outbox-rows.js';
 import type { PostgresPool } from './postgres-config.js';
 import { guarded } from './postgres-errors.js';
 
@@ -23,11 +23,8 @@ export function createPostgresOutbox(pool: PostgresPool, schema: string): Outbox
       delivered_at = CASE WHEN u.state = 'delivered' THEN u.at ELSE o.delivered_at END,
       available_at = CASE WHEN u.state = 'pending' THEN u.available_at ELSE o.available_at END,
       last_error = CASE WHEN u.state IN ('pending', 'failed') THEN u.error ELSE o.last_error END,
-      last_status = CASE WHEN u.state = 'batched' THEN o.last_status ELSE u.status END,
-      batch = CASE WHEN u.state = 'batched' THEN u.batch ELSE o.batch END,
-      lease_owner = CASE WHEN u.state = 'batched' THEN o.lease_owner END,
-      lease_until = CASE WHEN u.state = 'batched' THEN o.lease_until END
-    FROM jsonb_to_recordset($2) AS u(id text, state text, at bigint, available_at bigint, error text, status integer, batch text)
+      last_status = u.status, lease_owner = NULL, lease_until = NULL
+    FROM jsonb_to_recordset($2) AS u(id text, state text, at bigint, available_at bigint, error text, status integer)
     WHERE o.id = u.id AND o.lease_owner = $1 AND o.state = 'pending'
     RETURNING o.id`;
   return {
@@ -47,6 +44,27 @@ export function createPostgresOutbox(pool: PostgresPool, schema: string): Outbox
     async settle(owner, outcomes) {
       if (outcomes.length === 0) return 0;
       return (await query(settleSql, [owner, JSON.stringify(outcomes.map(outcomeRow))])).length;
+    },
+    async merge(owner, merges) {
+      let applied = 0;
+      for (const m of merges) {
+        const [event] = outboxEntriesOf([m.event], () => []);
+        const rows = await query(
+          `WITH members AS (
+             SELECT id FROM ${schema}.outbox WHERE id = ANY ($1::text[]) AND lease_owner = $2 AND state = 'pending' FOR UPDATE),
+           complete AS (SELECT count(*) = cardinality($1::text[]) AS ok FROM members),
+           sum AS (
+             INSERT INTO ${schema}.outbox (${OUTBOX_INSERT_COLUMNS})
+             SELECT $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14 FROM complete WHERE ok
+             ON CONFLICT (dedup_key) DO NOTHING RETURNING id)
+           UPDATE ${schema}.outbox o SET state = 'merged', batch = $3, lease_owner = NULL, lease_until = NULL
+           FROM complete WHERE complete.ok AND o.id IN (SELECT id FROM members)
+           RETURNING o.id`,
+          [m.memberIds, owner, ...outboxInsertValues(event!)],
+        );
+        if (rows.length > 0) applied++;
+      }
+      return applied;
     },
     async list(q) {
       const rows = await query(
@@ -79,7 +97,5 @@ function outcomeRow(o: OutboxOutcome) {
       return { id: o.id, state: o.state, available_at: o.availableAtMs, error: boundedError(o.error), status: o.status };
     case 'failed':
       return { id: o.id, state: o.state, error: boundedError(o.error), status: o.status };
-    case 'batched':
-      return { id: o.id, state: o.state, batch: o.batch };
   }
 }

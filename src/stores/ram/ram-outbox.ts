@@ -51,10 +51,22 @@ export function createRamOutbox(endpointsOf: (organizationId: string) => readonl
           case 'failed':
             entries.set(e.id, { ...e, state: 'failed', lastError: boundedError(outcome.error), lastStatus: outcome.status, leaseOwner: null, leaseUntilMs: null });
             break;
-          case 'batched':
-            entries.set(e.id, { ...e, batch: outcome.batch });
-            break;
         }
+      }
+      return applied;
+    },
+    async merge(owner, merges) {
+      let applied = 0;
+      for (const m of merges) {
+        const members = m.memberIds.map((id) => entries.get(id));
+        if (!members.every((e) => e && e.leaseOwner === owner && e.state === 'pending')) continue;
+        const [sum] = outboxEntriesOf([m.event], endpointsOf);
+        if (!keys.has(sum!.dedupKey)) {
+          keys.add(sum!.dedupKey);
+          entries.set(sum!.id, sum!);
+        }
+        for (const e of members) entries.set(e!.id, { ...e!, state: 'merged', batch: sum!.id, leaseOwner: null, leaseUntilMs: null });
+        applied++;
       }
       return applied;
     },

@@ -29,7 +29,8 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
                        WHERE id = ? AND lease_owner = ? AND state = 'pending'`),
     failed: db.prepare(`UPDATE outbox SET state = 'failed', last_error = ?, last_status = ?, lease_owner = NULL, lease_until = NULL
                         WHERE id = ? AND lease_owner = ? AND state = 'pending'`),
-    batched: db.prepare(`UPDATE outbox SET batch = ? WHERE id = ? AND lease_owner = ? AND state = 'pending'`),
+    held: db.prepare(`SELECT 1 FROM outbox WHERE id = ? AND lease_owner = ? AND state = 'pending'`).pluck(),
+    merged: db.prepare(`UPDATE outbox SET state = 'merged', batch = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?`),
     retryIds: db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, available_at = @now, lease_owner = NULL, lease_until = NULL
                           WHERE id = @id AND state = 'failed' AND (@org IS NULL OR organization_id = @org)`),
     retryOrg: db.prepare(`UPDATE outbox SET state = 'pending', attempts = 0, available_at = ?, lease_owner = NULL, lease_until = NULL
@@ -50,8 +51,6 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
         return sql.again.run(o.availableAtMs, boundedError(o.error), o.status, o.id, owner).changes;
       case 'failed':
         return sql.failed.run(boundedError(o.error), o.status, o.id, owner).changes;
-      case 'batched':
-        return sql.batched.run(o.batch, o.id, owner).changes;
     }
   };
   const immediate = <T>(work: () => T): T => {
@@ -68,6 +67,18 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
     lease: async ({ topic, owner, nowMs, leaseMs, limit }) =>
       immediate(() => (sql.due.all(topic, nowMs, nowMs, limit) as string[]).map((id) => toOutboxEntry(sql.take.get(owner, nowMs + leaseMs, id) as Row))),
     settle: async (owner, outcomes) => immediate(() => outcomes.reduce((n, o) => n + settleOne(owner, o), 0)),
+    merge: async (owner, merges) =>
+      immediate(() => {
+        let applied = 0;
+        for (const m of merges) {
+          if (!m.memberIds.every((id) => sql.held.get(id, owner) !== undefined)) continue;
+          const [sum] = outboxEntriesOf([m.event], () => []);
+          sql.insert.run(...outboxInsertValues(sum!));
+          for (const id of m.memberIds) sql.merged.run(sum!.id, id);
+          applied++;
+        }
+        return applied;
+      }),
     async list(query) {
       const where: string[] = [];
       const params: unknown[] = [];

@@ -171,5 +171,28 @@ export function outboxSuite(h: StoreHarness): void {
       expect(await w.store.outbox.list({ state: 'pending', organizationId: org, limit: 10 })).toMatchObject([{ attempts: 0, availableAtMs: 3_000 }]);
       expect(await w.store.outbox.list({ state: 'failed', organizationId: other, limit: 10 })).toHaveLength(1);
     });
+
+    it('merges leased meter events into one sum in one step, and refuses a merge of entries another owner holds', async () => {
+      const w = world();
+      const org = `org_outbox_${n++}`;
+      const meter = (amount: number) => event(org, { topic: 'meter', type: 'mini', payload: { kind: 'charge', amount } });
+      const [a, b, c] = [meter(4), meter(1), meter(3)];
+      expect(await w.store.outbox.enqueue([a, b, c])).toBe(3);
+      const leased = (await w.store.outbox.lease({ topic: 'meter', owner: 'x', nowMs: 2_000, leaseMs: 10_000, limit: 1000 })).filter((e) => e.organizationId === org);
+      expect(leased).toHaveLength(3);
+      const [ea, eb, ec] = [a, b, c].map((e) => leased.find((l) => l.dedupKey === e!.dedupKey)!);
+      const sum = event(org, { topic: 'meter', type: 'mini', dedupKey: `meter:sum:${org}`, payload: { kind: 'sum', amount: 5 }, atMs: 2_000, availableAtMs: 2_000 });
+      expect(await w.store.outbox.merge('y', [{ memberIds: [ea!.id, eb!.id], event: sum }])).toBe(0);
+      expect(await w.store.outbox.merge('x', [{ memberIds: [ea!.id, eb!.id], event: sum }])).toBe(1);
+      const byKey = new Map((await all(w, org)).map((e) => [e.dedupKey, e]));
+      const summed = byKey.get(sum.dedupKey)!;
+      expect(summed).toMatchObject({ state: 'pending', attempts: 0, payload: { kind: 'sum', amount: 5 }, id: outboxEventId(sum.dedupKey) });
+      expect(byKey.get(a.dedupKey)).toMatchObject({ state: 'merged', batch: summed.id, leaseOwner: null });
+      expect(byKey.get(b.dedupKey)).toMatchObject({ state: 'merged', batch: summed.id });
+      expect(byKey.get(c.dedupKey)).toMatchObject({ state: 'pending', leaseOwner: 'x', batch: null });
+      expect(ec).toBeDefined();
+      // A merged entry is no longer leased by anyone.
+      expect(await w.store.outbox.merge('x', [{ memberIds: [ea!.id], event: sum }])).toBe(0);
+    });
   });
 }
