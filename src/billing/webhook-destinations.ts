@@ -24,7 +24,8 @@ export function webhookUrlProblem(raw: string, allowedHosts: readonly string[] |
   return null;
 }
 
-function isInternalAddress(host: string): boolean {
+/** An address of this machine, a private network, link-local (cloud metadata) or carrier-grade NAT. */
+export function isInternalAddress(host: string): boolean {
   const family = isIP(host);
   if (family === 4) {
     const [a, b] = host.split('.').map(Number) as [number, number];
