@@ -76,6 +76,11 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('metering.failOpen', boolean(env.TOLLGATE_FAIL_OPEN));
   set('metering.events.enabled', boolean(env.TOLLGATE_EVENTS));
   set('plansPath', env.TOLLGATE_PLANS);
+  set('billing.stripeSecretKey', env.TOLLGATE_STRIPE_SECRET_KEY);
+  set('billing.stripeApiBase', env.TOLLGATE_STRIPE_API_BASE);
+  set('billing.stripeApi', env.TOLLGATE_STRIPE_API);
+  set('billing.dispatch', boolean(env.TOLLGATE_OUTBOX_DISPATCH));
+  set('metering.meterAggregation', env.TOLLGATE_METER_AGGREGATION);
   return out;
 }
 

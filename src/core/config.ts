@@ -9,6 +9,20 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 export const BASE_STORE_KINDS = ['sqlite', 'postgres', 'redis'] as const;
 export type BaseStoreKind = (typeof BASE_STORE_KINDS)[number];
 
+/** Where usage leaves Tollgate (issue 12). */
+export interface BillingConfig {
+  /** Stripe secret (or restricted) key for meter events; null: meter events wait in the outbox. */
+  readonly stripeSecretKey: string | null;
+  /** Stripe's API address; null: Stripe's own. A test points it at a fake. */
+  readonly stripeApiBase: string | null;
+  /** v1 meter events (modest volume) or the v2 meter event stream (high volume). */
+  readonly stripeApi: 'v1' | 'stream';
+  /** Whether this server process runs an outbox dispatcher (every process may; leases keep them apart). */
+  readonly dispatch: boolean;
+}
+
+export const DEFAULT_BILLING: BillingConfig = Object.freeze({ stripeSecretKey: null, stripeApiBase: null, stripeApi: 'v1', dispatch: true });
+
 export interface MeteringConfig {
   /** Serve calls uncounted when the usage store cannot be reached (instead of 503). */
   readonly failOpen: boolean;
@@ -97,6 +111,7 @@ export interface Config {
    * routes (/v1/namespace…, /v1/usage), which cost no interactions; 0: no limit.
    */
   readonly managementCallsPerMinute: number;
+  readonly billing: BillingConfig;
   readonly store: {
     readonly kind: StoreKind;
     readonly sqlitePath: string;
@@ -202,6 +217,7 @@ export function parseConfig(input: unknown): Config {
     http,
     authThrottle,
     managementCallsPerMinute: read.integer('managementCallsPerMinute', DEFAULT_MANAGEMENT_CALLS_PER_MINUTE, 0, 1_000_000),
+    billing: parseBilling(input.billing, problems),
     store: {
       kind,
       sqlitePath: store.optionalString('sqlitePath') ?? './data/tollgate.db',
@@ -429,4 +445,15 @@ function readAggregation(input: unknown, problems: string[]): MeteringConfig['me
   if (input === 'per_call' || input === 'per_minute') return input;
   problems.push(`metering.meterAggregation: "per_call" or "per_minute", got ${JSON.stringify(input)}`);
   return DEFAULT_METERING.meterAggregation;
+}
+
+function parseBilling(input: unknown, problems: string[]): BillingConfig {
+  const b = new Reader(isRecord(input) ? input : {}, problems, 'billing');
+  const stripeApi = b.optionalString('stripeApi') ?? DEFAULT_BILLING.stripeApi;
+  if (stripeApi !== 'v1' && stripeApi !== 'stream') problems.push(`billing.stripeApi: "v1" or "stream", got ${JSON.stringify(stripeApi)}`);
+  const stripeApiBase = b.optionalString('stripeApiBase');
+  if (stripeApiBase !== null && !/^https?:\/\/[^\s/]+/.test(stripeApiBase)) problems.push(`billing.stripeApiBase: an http(s) URL, got ${JSON.stringify(stripeApiBase)}`);
+  const stripeSecretKey = b.optionalString('stripeSecretKey');
+  if (stripeSecretKey !== null && !/^(sk|rk)_(test|live)_\S+$/.test(stripeSecretKey)) problems.push('billing.stripeSecretKey: a Stripe secret key (sk_live_…, sk_test_…) or restricted key (rk_…)');
+  return { stripeSecretKey, stripeApiBase, stripeApi: stripeApi === 'stream' ? 'stream' : 'v1', dispatch: b.boolean('dispatch', DEFAULT_BILLING.dispatch) };
 }

@@ -27,6 +27,7 @@ import { docsRoutes } from './routes/docs.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { functionRoutes } from './routes/functions.js';
 import { adminWebhookRoutes, webhookRoutes } from './routes/webhooks.js';
+import { adminOutboxRoutes, deliveryRoutes } from './routes/outbox.js';
 import { createWebhookEndpointService } from '../billing/webhook-endpoint-service.js';
 import { healthRoutes } from './routes/health.js';
 import { memoryRoutes } from './routes/memory.js';
@@ -116,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(namespaceRoutes, { tenancy: deps.tenancy, memory });
       await v1.register(usageRoutes, { directory: deps.store.directory, reports });
       await v1.register(webhookRoutes, { webhooks });
+      await v1.register(deliveryRoutes, { outbox: deps.store.outbox, endpoints: deps.store.webhooks });
     },
     { prefix: '/v1' },
   );
@@ -126,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await admin.register(authPlugin, { meter: deps.meter, adminKeys: deps.adminKeys, caller: 'admin' });
       await admin.register(adminRoutes, { tenancy: deps.tenancy, plans: deps.meter.plans, reports, directory: deps.store.directory });
       await admin.register(adminWebhookRoutes, { webhooks, tenancy: deps.tenancy });
+      await admin.register(adminOutboxRoutes, { outbox: deps.store.outbox, endpoints: deps.store.webhooks, tenancy: deps.tenancy, clock: deps.clock });
     },
     { prefix: '/admin' },
   );

@@ -345,6 +345,12 @@ const ROUTES: Readonly<Record<string, RouteEntry>> = {
       return { url: `/v1/webhooks/${id}`, verify: async (res) => guard(c, res, !(await w.s.store.webhooks.get(c.target.org.id, id)), `webhook endpoint ${id} of organization ${c.target.side}`) };
     }),
   },
+  'GET /v1/webhooks/:webhook_id/deliveries': {
+    access: 'key',
+    orgKeyOnly: true,
+    scope: 'organization',
+    variants: one(async (w, c) => ({ url: `/v1/webhooks/${await scratchWebhook(w, c.target.org.id)}/deliveries` })),
+  },
   'POST /v1/namespace/:namespace_id/api-keys': {
     access: 'key',
     orgKeyOnly: true,
@@ -407,6 +413,11 @@ const ROUTES: Readonly<Record<string, RouteEntry>> = {
   'POST /admin/organizations/:id/webhooks': operator(async (_w, c) => ({ url: `/admin/organizations/${c.target.org.id}/webhooks`, body: { url: `https://hooks.example.com/${unique('hijack')}`, event_types: ['plan.changed'] } })),
   'GET /admin/organizations/:id/webhooks': operator(async (_w, c) => ({ url: `/admin/organizations/${c.target.org.id}/webhooks` })),
   'DELETE /admin/organizations/:id/webhooks/:webhook_id': operator(async (w, c) => ({ url: `/admin/organizations/${c.target.org.id}/webhooks/${await scratchWebhook(w, c.target.org.id)}` })),
+  'GET /admin/organizations/:id/webhooks/:webhook_id/deliveries': operator(async (w, c) => ({
+    url: `/admin/organizations/${c.target.org.id}/webhooks/${await scratchWebhook(w, c.target.org.id)}/deliveries`,
+  })),
+  'GET /admin/outbox': operator(async (_w, c) => ({ url: `/admin/outbox?organization_id=${c.target.org.id}` })),
+  'POST /admin/outbox/retry': operator(async (_w, c) => ({ url: '/admin/outbox/retry', body: { organization_id: c.target.org.id } })),
   'GET /admin/organizations/:id/usage': operator(async (_w, c) => ({ url: `/admin/organizations/${c.target.org.id}/usage` })),
   'PATCH /admin/namespaces/:id': operator(async (w, c) => {
     const ns = await w.scratchNamespace(c.target.org);

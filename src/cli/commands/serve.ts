@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { bootstrap, describeBootstrap } from '../bootstrap.js';
 import { loadConfig } from '../load-config.js';
+import { serverDispatcher } from '../outbox-runtime.js';
 import { openRuntime } from '../runtime.js';
 import { buildServerApp } from '../server-app.js';
 import type { CliIo } from '../cli-context.js';
@@ -26,6 +27,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       const { app, adminKeys } = await buildServerApp(runtime, { logger: { level: options.log } });
       const started = await bootstrap(runtime, adminKeys);
       const address = await app.listen({ port: config.port, host: config.host });
+      const dispatcher = serverDispatcher(runtime, runtime.logger);
+      dispatcher?.start();
       const baseUrl = `http://localhost:${new URL(address).port}`;
       io.out(`Tollgate is serving on ${baseUrl} (store: ${runtime.store.name}${config.store.kind === 'sqlite' ? ` at ${config.store.sqlitePath}` : ''}); API docs at ${baseUrl}/docs, usage dashboard at ${baseUrl}/dashboard`);
       const shown = describeBootstrap(started, baseUrl, config.adminKey !== null);
@@ -40,6 +43,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         const force = setTimeout(() => process.exit(1), 15_000);
         force.unref();
         await app.close();
+        await dispatcher?.stop();
         await runtime.close();
         clearTimeout(force);
         process.exit(0);
