@@ -5,6 +5,7 @@ import { registerKeyCommands } from './commands/key.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerNamespaceCommands } from './commands/namespace.js';
 import { registerOrganizationCommands } from './commands/org.js';
+import { registerOutboxCommands } from './commands/outbox.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerParseCommands } from './commands/parse.js';
 import { registerUsageCommand } from './commands/usage.js';
@@ -25,5 +26,6 @@ export function createProgram(io: CliIo): Command {
   registerMigrateCommand(program, io);
   registerExportCommand(program, io);
   registerParseCommands(program, io);
+  registerOutboxCommands(program, io);
   return program;
 }
