@@ -6,7 +6,7 @@
  * the same answers.
  */
 import { createHash } from 'node:crypto';
-import type { ChargeRequest, OutboxEvent, ThresholdMark } from '../stores/contract/index.js';
+import type { Attribution, ChargeRequest, CounterRef, OutboxEvent, ThresholdMark } from '../stores/contract/index.js';
 import { thresholdDedupKey } from './thresholds.js';
 
 const MINUTE_MS = 60_000;
@@ -38,18 +38,31 @@ export function chargeOutboxEvents(request: ChargeRequest, kind: 'charge' | 'ref
       }
     }
   }
-  if (outbox.meter && request.cost > 0) events.push(meterEvent(request, kind));
+  const meter = meterOutboxEvent(request, kind);
+  if (meter) events.push(meter);
   return events;
+}
+
+/** The meter event of a charge (or of its refund), or null when it has none (not metered, or free). */
+export function meterOutboxEvent(request: ChargeRequest, kind: 'charge' | 'refund'): OutboxEvent | null {
+  return request.outbox?.meter && request.cost > 0 ? meterEvent(request, kind) : null;
 }
 
 /** The threshold event's data without the counter figures (the PostgreSQL ledger adds those in SQL). */
 export function thresholdEventBase(request: ChargeRequest, lineIndex: number, mark: ThresholdMark) {
-  const { counter } = request.lines[lineIndex]!;
-  const a = request.attribution;
+  const template = thresholdEventTemplate(request.attribution, request.lines[lineIndex]!.counter, mark);
+  return { dedupKey: template.dedupKey, data: { charge_id: request.id, ...template.data } };
+}
+
+/**
+ * thresholdEventBase without the charge: what every charge of one attribution, counter and mark
+ * shares. The event's data is `{ charge_id, ...data, used_before, used }` (the PostgreSQL ledger
+ * caches this part and adds the rest in SQL).
+ */
+export function thresholdEventTemplate(a: Attribution, counter: CounterRef, mark: ThresholdMark) {
   return {
     dedupKey: thresholdDedupKey(counter.period, { scope: counter.scope, scopeId: counter.scopeId, type: a.type }, mark.percent),
     data: {
-      charge_id: request.id,
       organization_id: a.organizationId,
       namespace_id: a.namespaceId,
       api_key_id: a.apiKeyId,

@@ -3,6 +3,7 @@ import { GroupCommit } from '../shared/group-commit.js';
 import type { PostgresPool } from './postgres-config.js';
 import { guarded, isRetryablePostgresError, translatePostgresError } from './postgres-errors.js';
 import { decodeLedgerAnswer, encodeLedgerGroup, type LedgerAnswer } from './postgres-ledger-group.js';
+import { encodeLedgerOutbox } from './postgres-ledger-outbox.js';
 import type { LedgerJob } from '../contract/index.js';
 import { createWalFlusher } from './postgres-wal-flush.js';
 
@@ -26,6 +27,9 @@ const MAX_ATTEMPTS = 3;
  * shared flush that began after its commit (postgres-wal-flush.ts): the locks pass on at once,
  * many groups share one flush, and no charge is acknowledged before it is durable. A group alone
  * commits synchronously, which saves the flush's round trip.
+ *
+ * A group whose charges may write to the outbox (thresholds, meter events) writes it in the same
+ * statement, so in the same transaction: outbox_after_group (postgres-outbox-sql.ts) wraps the call.
  */
 export function createPostgresLedger(
   pool: PostgresPool,
@@ -33,14 +37,17 @@ export function createPostgresLedger(
   options: { recordEvents: boolean; maxBatch: number; maxInFlight: number },
 ): PostgresLedger {
   const applySql = `SELECT ${schema}.apply_ledger_group($1::jsonb) AS answer`;
+  // A group that may write to the outbox writes it in the same statement (postgres-outbox-sql.ts).
+  const applyWithOutboxSql = `SELECT ${schema}.outbox_after_group(${schema}.apply_ledger_group($1::jsonb), $2::jsonb) AS answer`;
   const flusher = createWalFlusher(pool);
   let inFlight = 0;
 
   const apply = async (jobs: LedgerJob[], sync: boolean): Promise<(ChargeResult | null)[]> => {
     const group = encodeLedgerGroup(jobs, { recordEvents: options.recordEvents, sync });
+    const outbox = encodeLedgerOutbox(jobs);
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await pool.query(applySql, [group]);
+        const { rows } = await (outbox === null ? pool.query(applySql, [group]) : pool.query(applyWithOutboxSql, [group, outbox]));
         return decodeLedgerAnswer(jobs, rows[0]!.answer as LedgerAnswer);
       } catch (error) {
         // A rolled-back group changed nothing, so running it again is safe.

@@ -10,6 +10,7 @@
  * second drain (another process, or this one after a crash between commit and trimming the source)
  * finds them at or before the mark. A replay skips what is at or before the mark and what it
  * replayed before (record_replays). Records of one organization are applied in source order.
+ * What the records' charges and refunds write to the outbox is written in the same transaction.
  */
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
@@ -18,6 +19,7 @@ import { foldRecords, type RecordWrites } from '../shared/ledger-records.js';
 import type { PostgresPool, PostgresPoolClient } from './postgres-config.js';
 import { guarded, translatePostgresError } from './postgres-errors.js';
 import { toKey } from './postgres-mapper.js';
+import { outboxEventsJson } from './postgres-outbox.js';
 import { APPLY_WRITES } from './postgres-record-sink-sql.js';
 import { withTransaction } from './postgres-transaction.js';
 
@@ -37,6 +39,7 @@ function isAfter(position: string, mark: string | undefined): boolean {
 
 export function createPostgresRecordSink(pool: PostgresPool, schema: string, options: { clock: Clock; recordEvents: boolean; lockTimeoutMs: number }): RecordSink {
   const applySql = APPLY_WRITES(schema);
+  const outboxSql = `SELECT ${schema}.outbox_write($1::jsonb)`;
   const lockName = (org: string) => `tollgate:${schema}:records:${org}`;
 
   /** Takes every lock, in one order (no two transactions wait on each other in a cycle), waiting at most lockTimeoutMs. */
@@ -59,7 +62,11 @@ export function createPostgresRecordSink(pool: PostgresPool, schema: string, opt
   };
   const apply = async (client: PostgresPoolClient, entries: readonly RecordEntry[]) => {
     const records = entries.flatMap((entry) => entry.records.map((record) => ({ organizationId: entry.organizationId, record })));
-    if (records.length > 0) await client.query(applySql, [writeRows(foldRecords(records, options.recordEvents))]);
+    if (records.length === 0) return;
+    const writes = foldRecords(records, options.recordEvents);
+    await client.query(applySql, [writeRows(writes)]);
+    // In the drain's (or replay's) transaction: written exactly when the records are.
+    if (writes.outbox.length > 0) await client.query(outboxSql, [outboxEventsJson(writes.outbox)]);
   };
 
   return {

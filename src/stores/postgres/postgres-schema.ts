@@ -4,6 +4,7 @@ import { withTransaction } from './postgres-transaction.js';
 import { LEDGER_HELPER_FUNCTIONS } from './postgres-ledger-helpers-sql.js';
 import { LEDGER_FUNCTIONS } from './postgres-ledger-sql.js';
 import { LEDGER_RATE_WINDOWS } from './postgres-ledger-windows-sql.js';
+import { LEDGER_OUTBOX } from './postgres-outbox-sql.js';
 import { RECORD_SINK_TABLES } from './postgres-record-sink-sql.js';
 import { CONTENT_TABLES, DIRECTORY_TABLES, HOLDINGS_TABLE, KEY_LINEAGE, OUTBOX, USAGE_TABLES, WEBHOOK_ENDPOINTS } from './postgres-tables-sql.js';
 
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly { readonly name: string; readonly sql: (schema
   { name: 'minute windows per organization and namespace', sql: LEDGER_RATE_WINDOWS },
   { name: 'webhook endpoints', sql: WEBHOOK_ENDPOINTS },
   { name: 'outbox', sql: OUTBOX },
+  { name: 'outbox of the ledger', sql: LEDGER_OUTBOX },
 ];
 
 /** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */

@@ -7,10 +7,11 @@
  * counter once.
  *
  * The same pass writes the group's description (redis-records.ts), which ledger.lua stores with
- * the outcomes as the records of the group.
+ * the outcomes as the records of the group. A request's outbox spec (ChargeRequest.outbox) is part
+ * of it, so the sink writes the outbox from the stream entry, committed with the charge.
  */
 import { windowStartOf } from '../../core/charge-rules.js';
-import type { AdjustLine, Attribution, ChargeRequest, CounterRef, LedgerJob } from '../contract/index.js';
+import type { AdjustLine, Attribution, ChargeOutbox, ChargeRequest, CounterRef, LedgerJob } from '../contract/index.js';
 import { counterField, type OrganizationKeys } from './redis-keys.js';
 import type { AttributionRow, ContextRow, CounterRow, GroupRow, JobRow, RateRow } from './redis-records.js';
 
@@ -76,6 +77,7 @@ class GroupEncoder {
   private readonly attributions = new Table<Attribution, AttributionRow>();
   private readonly contexts = new Table<string, ContextRow>();
   private readonly rates = new Table<string, RateRow>();
+  private readonly outboxes = new Table<ChargeOutbox, ChargeOutbox>();
 
   constructor(private readonly keys: OrganizationKeys) {}
 
@@ -88,7 +90,8 @@ class GroupEncoder {
           const r = job.request;
           const set = this.lineSet(r.lines, true);
           const ik = this.idempotency(r);
-          args.push('c', r.atMs, set, this.ruleSet(r), ik);
+          // 'C': a charge that reports thresholds, whose record keeps its counters after it (redis-records.ts).
+          args.push(r.outbox?.marks.some((marks) => marks.length > 0) ? 'C' : 'c', r.atMs, set, this.ruleSet(r), ik);
           if (ik > 0) args.push(r.id, safeFingerprint(r.idempotency!.fingerprint), r.idempotency!.expiresAtMs, idempotencyTtl(r));
           rows.push(this.requestRow('c', r, set));
           break;
@@ -124,6 +127,7 @@ class GroupEncoder {
       // Line sets with 0-based counters and null for "no limit".
       this.lineSets.rows.map((set) => set.map((v, i) => (i % 3 === 0 ? (v as number) - 1 : v === '' ? null : v))),
       rows,
+      this.outboxes.rows,
     ] satisfies GroupRow);
     const head: (string | number)[] = [
       this.periods.rows.length,
@@ -202,7 +206,7 @@ class GroupEncoder {
   }
 
   private requestRow(kind: 'c' | 'r', r: ChargeRequest, set: number): JobRow {
-    return [
+    const row: JobRow = [
       kind,
       r.id,
       r.atMs,
@@ -213,5 +217,7 @@ class GroupEncoder {
       r.rates.map((rate) => this.rates.number(`${rate.key}\u0000${rate.limit}\u0000${rate.windowMs}`, () => [rate.key, rate.limit, rate.windowMs]) - 1),
       r.idempotency ? [r.idempotency.key, r.idempotency.fingerprint, r.idempotency.expiresAtMs] : 0,
     ];
+    if (r.outbox) row.push(this.outboxes.number(r.outbox, () => r.outbox!) - 1);
+    return row;
   }
 }

@@ -3,7 +3,8 @@
  * (field d, written by redis-group.ts) beside what it decided for each job (field o, one token per
  * job, space-separated): `g` granted, `g:<used after>:<remaining>:<reset>:<limit>` granted with an
  * idempotency key (what a replay answers: the state of the window that speaks for the charge's
- * windows), `r<line>` refused by a line (r-1: by a minute window),
+ * windows) or with thresholds to report (the counters after it, from which the sink finds the
+ * thresholds it crossed: chargeOutboxEvents), `r<line>` refused by a line (r-1: by a minute window),
  * `f` refunded, `x` refusal recorded, `a` adjusted, `-` nothing to record (a replay, a conflict, a
  * second refund).
  *
@@ -11,7 +12,7 @@
  * counters, periods with their day, minute-window rules, line sets), then the jobs referring to
  * them by 0-based index, so a charge takes about a hundred bytes, mostly its id.
  */
-import type { AdjustLine, Attribution, ChargeRequest, CounterRef, LedgerRecord, RecordEntry, RefusalRecord } from '../contract/index.js';
+import type { AdjustLine, Attribution, ChargeOutbox, ChargeRequest, CounterRef, LedgerRecord, RecordEntry, RefusalRecord } from '../contract/index.js';
 
 export type AttributionRow = [string, string | null, string, string | null, string | null, string | null, string | null, string, Attribution['type']];
 export type CounterRow = [CounterRef['scope'], string, CounterRef['metric'], string];
@@ -19,14 +20,15 @@ export type ContextRow = [periodKey: string, month: number, year: number, day: s
 export type RateRow = [key: string, limit: number, windowMs: number];
 /**
  * kind, id, atMs, context, attribution, cost, line set, minute-window rules, idempotency (key,
- * fingerprint, expiry) or 0. Entries written before a charge had several windows hold one rule or -1.
+ * fingerprint, expiry) or 0, then the request's outbox spec when it has one. Entries written before
+ * a charge had several windows hold one rule or -1.
  */
-type RequestRow = ['c' | 'r', string, number, number, number, number, number, number[] | number, [string, string, number] | 0];
+type RequestRow = ['c' | 'r', string, number, number, number, number, number, number[] | number, [string, string, number] | 0, number?];
 type RefusalRow = ['f', string, number, string, number, number, string];
 type AdjustRow = ['a', number];
 export type JobRow = RequestRow | RefusalRow | AdjustRow;
-/** Line sets are flat (counter, amount, limit or null) triples. */
-export type GroupRow = [AttributionRow[], CounterRow[], ContextRow[], RateRow[], (number | string | null)[][], JobRow[]];
+/** Line sets are flat (counter, amount, limit or null) triples. Entries written before the outbox have no outbox specs. */
+export type GroupRow = [AttributionRow[], CounterRow[], ContextRow[], RateRow[], (number | string | null)[][], JobRow[], ChargeOutbox[]?];
 
 const toAttribution = (r: AttributionRow): Attribution => ({
   organizationId: r[0],
@@ -42,7 +44,7 @@ const toAttribution = (r: AttributionRow): Attribution => ({
 
 /** The records of a group, from its description and the outcome tokens ledger.lua gave each job. */
 export function recordsOf(organizationId: string, description: string, outcomes: string): LedgerRecord[] {
-  const [attributionRows, counterRows, contexts, rates, setRows, jobs] = JSON.parse(description) as GroupRow;
+  const [attributionRows, counterRows, contexts, rates, setRows, jobs, outboxes = []] = JSON.parse(description) as GroupRow;
   // Shared objects: the fold caches its keys per attribution and counter object.
   const attributions = attributionRows.map(toAttribution);
   const counters = counterRows.map(([scope, scopeId, metric, period]): CounterRef => ({ scope, scopeId, metric, period, organizationId }));
@@ -53,7 +55,7 @@ export function recordsOf(organizationId: string, description: string, outcomes:
   });
   const periods = contexts.map(([key, month, year]) => ({ key, month, year }));
   const rules = rates.map(([key, limit, windowMs]) => ({ key, limit, windowMs }));
-  const toRequest = ([, id, atMs, context, attribution, cost, set, rates, idem]: RequestRow): ChargeRequest => ({
+  const toRequest = ([, id, atMs, context, attribution, cost, set, rates, idem, outbox]: RequestRow): ChargeRequest => ({
     id,
     atMs,
     period: periods[context]!,
@@ -63,6 +65,7 @@ export function recordsOf(organizationId: string, description: string, outcomes:
     lines: sets[set]!,
     rates: typeof rates === 'number' ? (rates >= 0 ? [rules[rates]!] : []) : rates.map((i) => rules[i]!),
     idempotency: idem === 0 ? null : { key: idem[0], fingerprint: idem[1], expiresAtMs: idem[2] },
+    outbox: outbox === undefined ? null : outboxes[outbox]!,
   });
 
   const records: LedgerRecord[] = [];

@@ -60,14 +60,15 @@ export async function createRedisStore(config: RedisStoreConfig): Promise<Store>
     // memory, so it survives this process dying (index.ts gives the whole argument and its limits).
     capabilities: { sharedAcrossProcesses: true, sharedAcrossMachines: true, durable: true, events: postgres.capabilities.events },
     ledger,
-    log: readYourWrites(postgres.log, flusher),
+    log: readYourWritesLog(postgres.log, flusher),
     directory: postgres.directory,
     idempotency: postgres.idempotency,
     memories: postgres.memories,
     feedback: postgres.feedback,
     settings: postgres.settings,
     webhooks: postgres.webhooks,
-    outbox: postgres.outbox,
+    // A charge's outbox entries reach PostgreSQL with its records: a listing waits for them as the log does.
+    outbox: { ...postgres.outbox, list: readYourWrites(postgres.outbox.list, flusher) },
     async ping() {
       await guardedRedis(() => main.call('PING'));
       await postgres.ping();
@@ -90,13 +91,16 @@ export async function createRedisStore(config: RedisStoreConfig): Promise<Store>
   };
 }
 
-/** The PostgreSQL log, read after this process's records (and the organization's stream) reached it. */
-function readYourWrites(log: InteractionLog, flusher: RedisFlusher): InteractionLog {
-  const after =
-    <Q extends { readonly organizationId?: string }, R>(read: (query: Q) => Promise<R>) =>
-    async (query: Q): Promise<R> => {
-      await flusher.flushNow(query.organizationId === undefined ? undefined : [query.organizationId]);
-      return read(query);
-    };
+/** A PostgreSQL read, run after this process's records (and the organization's stream) reached it. */
+function readYourWrites<Q extends { readonly organizationId?: string }, R>(read: (query: Q) => Promise<R>, flusher: RedisFlusher) {
+  return async (query: Q): Promise<R> => {
+    await flusher.flushNow(query.organizationId === undefined ? undefined : [query.organizationId]);
+    return read(query);
+  };
+}
+
+/** The PostgreSQL log, read after this process's records reached it. */
+function readYourWritesLog(log: InteractionLog, flusher: RedisFlusher): InteractionLog {
+  const after = <Q extends { readonly organizationId?: string }, R>(read: (query: Q) => Promise<R>) => readYourWrites(read, flusher);
   return { interactions: after(log.interactions), rollups: after(log.rollups), refusals: after(log.refusals), events: after(log.events) };
 }

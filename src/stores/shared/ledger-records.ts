@@ -8,7 +8,8 @@
  * so that folding a record builds no key strings: a sink folds every charge a busy Redis decides.
  */
 import { RATE_REFUSAL, limitRefusalReason, windowStartOf } from '../../core/charge-rules.js';
-import type { Attribution, ChargeRequest, CounterRef, LedgerRecord, UsageEvent } from '../contract/index.js';
+import { chargeOutboxEvents } from '../../billing/charge-outbox.js';
+import type { Attribution, ChargeRequest, CounterRef, LedgerRecord, OutboxEvent, UsageEvent } from '../contract/index.js';
 import { attributionKeysOf, counterKey, type InteractionDelta, type RefusalDelta, type RollupDelta, type StoredIdempotency } from './ledger-batch.js';
 
 /** A map of maps, made as needed. */
@@ -36,6 +37,8 @@ export interface RecordWrites {
   readonly idempotency: Map<string, { readonly organizationId: string; readonly apiKeyId: string; readonly key: string; value: StoredIdempotency | null }>;
   readonly refunds: { readonly organizationId: string; readonly chargeId: string; readonly atMs: number }[];
   readonly events: UsageEvent[];
+  /** What granted charges and applied refunds write to the outbox (chargeOutboxEvents), as LedgerBatch writes it. */
+  readonly outbox: OutboxEvent[];
 }
 
 /** The reason a refused charge is counted under (as LedgerBatch gives it). */
@@ -55,6 +58,7 @@ export function foldRecords(records: Iterable<{ readonly organizationId: string;
     idempotency: new Map(),
     refunds: [],
     events: [],
+    outbox: [],
   };
 
   const addCounter = (organizationId: string, ref: CounterRef, amount: number) => {
@@ -118,6 +122,8 @@ export function foldRecords(records: Iterable<{ readonly organizationId: string;
         addRecords(r, r.cost, 1);
         if (r.idempotency && result) setIdempotency(r, { fingerprint: r.idempotency.fingerprint, expiresAtMs: r.idempotency.expiresAtMs, result });
         event(r, 'granted', null);
+        // A record of a charge that reports thresholds carries its counters after it (redis-records.ts).
+        if (r.outbox) w.outbox.push(...chargeOutboxEvents(r, 'charge', result?.used));
         break;
       }
       case 'refund': {
@@ -128,6 +134,7 @@ export function foldRecords(records: Iterable<{ readonly organizationId: string;
         rollup(r.day, r.attribution).refunded += 1;
         if (r.idempotency) setIdempotency(r, null);
         event(r, 'refunded', null);
+        if (r.outbox) w.outbox.push(...chargeOutboxEvents(r, 'refund'));
         break;
       }
       case 'refusal': {

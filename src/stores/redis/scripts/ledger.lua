@@ -15,6 +15,7 @@
 --   nQ, (n, rule×n) of each rule set (the windows a charge counts in),
 --   nS, (n, (counter amount limit|'')×n) of each line set, nJ, then the jobs:
 --   c at lineSet ruleSet|0 idem|0 [chargeId fingerprint expiresAt ttl]
+--   C the same, for a charge whose record keeps its counters after it (it reports thresholds)
 --   r refundMarker lineSet idem|0
 --   a lineSet
 --   f
@@ -149,7 +150,7 @@ local out, no = {'K', epoch, '', ''}, 4
 local outcomes, nt = {}, 0
 local recorded = false
 
-local function charge()
+local function charge(keepUsed)
   local at, set, rs, ik = tonumber(A[a]), tonumber(A[a + 1]), tonumber(A[a + 2]), tonumber(A[a + 3])
   a = a + 4
   local n, counters, amounts, limits = sN[set], sCounter[set], sAmount[set], sLimit[set]
@@ -239,7 +240,7 @@ local function charge()
     rDelta[m] = rDelta[m] + 1
   end
   nt = nt + 1
-  if ik == 0 then
+  if ik == 0 and not keepUsed then
     outcomes[nt] = 'g'
     return
   end
@@ -249,9 +250,11 @@ local function charge()
   local usedAfter = table.concat(after, ',')
   local remaining, reset, limit = '', '', ''
   if told > 0 then remaining, reset, limit = fmt(toldRemaining), fmt(mStart[told] + mWindow[told]), fmt(mLimit[told]) end
-  idem[ik] = fp .. '\n' .. expires .. '\n' .. id .. '\n' .. usedAfter .. '\n' .. limit .. '\n' .. remaining .. '\n' .. reset
-  idemDirty[ik] = true
-  idemTtl[ik] = ttl
+  if ik > 0 then
+    idem[ik] = fp .. '\n' .. expires .. '\n' .. id .. '\n' .. usedAfter .. '\n' .. limit .. '\n' .. remaining .. '\n' .. reset
+    idemDirty[ik] = true
+    idemTtl[ik] = ttl
+  end
   outcomes[nt] = 'g:' .. usedAfter .. ':' .. remaining .. ':' .. reset .. ':' .. limit
 end
 
@@ -298,8 +301,8 @@ a = a + 1
 for _ = 1, nJ do
   local kind = A[a]
   a = a + 1
-  if kind == 'c' then
-    charge()
+  if kind == 'c' or kind == 'C' then
+    charge(kind == 'C')
   elseif kind == 'r' then
     refund()
   else
