@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { isActiveKey, keyLimitRefusal } from '../../core/key-limits.js';
 import { TollgateError } from '../../core/errors.js';
-import type { Page, TenantChange, TenantDirectory } from '../contract/index.js';
+import { keyRevokedEvents, planChangedEvents } from '../../billing/webhook-events.js';
+import type { ApiKey } from '../../core/tenants.js';
+import type { Outbox, OutboxEvent, Page, TenantChange, TenantDirectory } from '../contract/index.js';
 import type { BatchRequest, ParseClient, ParseObject } from './parse-client.js';
 import { parseDate, pointer } from './parse-mapper.js';
 import { createParseChangeWatcher } from './parse-watch.js';
@@ -27,7 +29,15 @@ const LIVE_NAMESPACE = { deleted_at: { $exists: false } };
  * go in one transactional batch. Changes made by other processes (or in Parse Dashboard) reach
  * watchers through polling of updatedAt (parse-watch.ts).
  */
-export function createParseDirectory(client: ParseClient, changePollMs: number): TenantDirectory & { stop(): void } {
+/**
+ * `outbox` (the base store's) takes the webhook events of a change (key.revoked, plan.changed). Parse
+ * and the base store share no transaction: the events are written right after Parse acknowledged
+ * the change, so a crash between the two loses them (the change itself stands).
+ */
+export function createParseDirectory(client: ParseClient, changePollMs: number, outbox: Pick<Outbox, 'enqueue'> | null = null): TenantDirectory & { stop(): void } {
+  const write = async (events: readonly OutboxEvent[]) => {
+    if (outbox && events.length > 0) await outbox.enqueue(events);
+  };
   const first = async (className: string, where: Record<string, unknown>, include?: string[]) =>
     (await client.find(className, where, { limit: 1, ...(include ? { include } : {}) }))[0] ?? null;
   const count = async (className: string, where: Record<string, unknown>) =>
@@ -119,7 +129,9 @@ export function createParseDirectory(client: ParseClient, changePollMs: number):
       if (Object.keys(fields).length > 0) requests.push({ method: 'PUT', path: `classes/${C.organization}/${id}`, body: fields });
       if (requests.length > 0) await transaction(requests);
       emit({ kind: 'organization', id });
-      return mustOrganization(id);
+      const next = await mustOrganization(id);
+      await write(planChangedEvents(current, next, Date.now()));
+      return next;
     },
 
     async createNamespace(input) {
@@ -170,6 +182,7 @@ export function createParseDirectory(client: ParseClient, changePollMs: number):
       emit({ kind: 'namespace', id, organizationId: current.organizationId });
       emit({ kind: 'organization', id: current.organizationId });
       for (const k of keys) emit({ kind: 'api_key', id: k.objectId, prefix: String(k.key_prefix) });
+      await write(keyRevokedEvents(keys.map(toApiKey), atMs, () => 'namespace_deleted'));
     },
 
     async getUser(id) {
@@ -214,13 +227,16 @@ export function createParseDirectory(client: ParseClient, changePollMs: number):
       // Then every key it minted, and theirs: breadth first, each revoked once (Parse has no
       // transaction here; a retry finishes what a failure left).
       const queue = [key];
+      const revoked: ApiKey[] = [];
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (next.revokedAt === null) {
           await client.request('PUT', `classes/${C.apiKey}/${next.id}`, { revoked_at: parseDate(atMs) });
           emit({ kind: 'api_key', id: next.id, prefix: next.prefix });
+          revoked.push(next);
         }
         queue.push(...(await client.findAll(C.apiKey, { parent_key_id: next.id })).filter(isTollgateKey).map(toApiKey));
       }
+      await write(keyRevokedEvents(revoked, atMs, (k) => (k.id === id ? 'revoked' : 'parent_revoked')));
       return getApiKey(id);
     },
     async touchApiKeys(touches) {

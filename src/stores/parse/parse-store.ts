@@ -18,7 +18,7 @@ export async function createParseStore(config: ParseStoreConfig): Promise<Store>
   const client = createParseClient(config);
   await requireClasses(client);
 
-  const directory = createParseDirectory(client, o.changePollMs);
+  const directory = createParseDirectory(client, o.changePollMs, base.outbox);
   const writer = createInteractionWriter({ client, base: base.log, logger, batchSize: o.batchSize, flushIntervalMs: o.flushIntervalMs, adoptExistingRecords: o.adoptExistingRecords });
   const recentPeriods = () => {
     const current = periodOf(config.clock.now());

@@ -1,12 +1,15 @@
 import { TollgateError } from '../../core/errors.js';
 import { keyLimitRefusal } from '../../core/key-limits.js';
 import type { Clock } from '../../core/ports.js';
-import type { TenantChange, TenantDirectory } from '../contract/index.js';
+import { keyRevokedEvents, planChangedEvents } from '../../billing/webhook-events.js';
+import type { OutboxEvent, TenantChange, TenantDirectory } from '../contract/index.js';
+import { toRevokedKey } from '../shared/record-rows.js';
 import { applyOrganizationPatch, newOrganizationRecord } from '../shared/tenant-records.js';
 import type { PostgresPool, PostgresPoolClient } from './postgres-config.js';
 import { guarded } from './postgres-errors.js';
 import { ORGANIZATION_COLUMNS, organizationValues, toApiKey, toNamespace, toOrganization, toUser, toWorkspace, type Row } from './postgres-mapper.js';
 import { advisoryKey } from './postgres-schema.js';
+import { outboxEventsJson } from './postgres-outbox.js';
 import { withTransaction } from './postgres-transaction.js';
 import { createChangeWatcher, type ChangeWatcher } from './postgres-watch.js';
 
@@ -40,9 +43,11 @@ export function createPostgresDirectory(
   const watcher: ChangeWatcher = createChangeWatcher(pool, { schema: s, channel, pollMs: options.pollMs, lastSeq: options.lastSeq });
 
   /** Runs `work` in a transaction that also logs the changes it reports and notifies the other processes. */
-  const mutate = async <T>(work: (client: PostgresPoolClient) => Promise<{ result: T; changes: TenantChange[] }>): Promise<T> => {
+  const mutate = async <T>(work: (client: PostgresPoolClient) => Promise<{ result: T; changes: TenantChange[]; events?: OutboxEvent[] }>): Promise<T> => {
     const { result, changes } = await withTransaction(pool, async (client) => {
       const done = await work(client);
+      // The change's webhook events (key.revoked, plan.changed) commit with it.
+      if (done.events && done.events.length > 0) await client.query(`SELECT ${s}.outbox_write($1::jsonb)`, [outboxEventsJson(done.events)]);
       if (done.changes.length > 0) {
         await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [advisoryKey(options.schemaName, 'tenant-changes')]);
         await client.query(
@@ -102,12 +107,13 @@ export function createPostgresDirectory(
         if (!row) throw notFound('organization', id);
         const current = toOrganization(row);
         const next = applyOrganizationPatch(current, patch);
+        const at = options.clock.now();
         const assignments = ORGANIZATION_COLUMNS.map((column, i) => `${column} = $${i + 1}`).filter((_, i) => i > 0);
         await client.query(`UPDATE ${s}.organizations SET ${assignments.join(', ')}, updated_at = $${ORGANIZATION_COLUMNS.length + 1} WHERE id = $1`, [
           ...organizationValues(next),
-          options.clock.now(),
+          at,
         ]);
-        return { result: next, changes: [{ kind: 'organization', id }] };
+        return { result: next, changes: [{ kind: 'organization', id }], events: planChangedEvents(current, next, at) };
       });
     },
 
@@ -151,14 +157,17 @@ export function createPostgresDirectory(
         const current = await getNamespace(id, client);
         if (!current) throw notFound('namespace', id);
         await client.query(`UPDATE ${s}.namespaces SET deleted_at = $1, is_active = false, updated_at = $1 WHERE id = $2`, [atMs, id]);
-        const revoked = await client.query(`UPDATE ${s}.api_keys SET revoked_at = $1 WHERE namespace_id = $2 AND revoked_at IS NULL RETURNING id, prefix`, [atMs, id]);
+        const revoked = await client.query(
+          `UPDATE ${s}.api_keys SET revoked_at = $1 WHERE namespace_id = $2 AND revoked_at IS NULL RETURNING id, prefix, organization_id, namespace_id`,
+          [atMs, id],
+        );
         await client.query(`UPDATE ${s}.organizations SET default_namespace_id = NULL WHERE id = $1 AND default_namespace_id = $2`, [current.organizationId, id]);
         const changes: TenantChange[] = [
           { kind: 'namespace', id, organizationId: current.organizationId },
           { kind: 'organization', id: current.organizationId },
           ...revoked.rows.map((key): TenantChange => ({ kind: 'api_key', id: String(key.id), prefix: String(key.prefix) })),
         ];
-        return { result: undefined, changes };
+        return { result: undefined, changes, events: keyRevokedEvents(revoked.rows.map(toRevokedKey), atMs, () => 'namespace_deleted') };
       });
     },
 
@@ -228,13 +237,15 @@ export function createPostgresDirectory(
         // The key, then every key it minted, and theirs, in the same transaction.
         const revoked = await client.query(
           `WITH RECURSIVE lineage(id) AS (SELECT $2::text UNION SELECT k.id FROM ${s}.api_keys k JOIN lineage l ON k.parent_key_id = l.id)
-           UPDATE ${s}.api_keys k SET revoked_at = $1 FROM lineage l WHERE k.id = l.id AND k.revoked_at IS NULL RETURNING k.id, k.prefix`,
+           UPDATE ${s}.api_keys k SET revoked_at = $1 FROM lineage l WHERE k.id = l.id AND k.revoked_at IS NULL
+           RETURNING k.id, k.prefix, k.organization_id, k.namespace_id`,
           [atMs, id],
         );
         const key = toApiKey(row);
         return {
           result: key.revokedAt === null ? { ...key, revokedAt: atMs } : key,
           changes: revoked.rows.map((r) => ({ kind: 'api_key' as const, id: String(r.id), prefix: String(r.prefix) })),
+          events: keyRevokedEvents(revoked.rows.map(toRevokedKey), atMs, (k) => (k.id === id ? 'revoked' : 'parent_revoked')),
         };
       });
     },

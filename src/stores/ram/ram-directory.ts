@@ -1,14 +1,19 @@
+import { keyRevokedEvents, planChangedEvents } from '../../billing/webhook-events.js';
 import { isActiveKey, keyLimitRefusal } from '../../core/key-limits.js';
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
 import type { ApiKey, Namespace, Organization, User, Workspace } from '../../core/tenants.js';
-import type { Page, TenantChange, TenantDirectory } from '../contract/index.js';
+import type { OutboxEvent, Page, TenantChange, TenantDirectory } from '../contract/index.js';
 import { applyNamespacePatch, applyOrganizationPatch, newOrganizationRecord } from '../shared/tenant-records.js';
 
 const page = <T>(items: T[], offset: number, limit: number): Page<T> => ({ items: items.slice(offset, offset + limit), total: items.length });
 const notFound = (what: string, id: string) => new TollgateError('NOT_FOUND', { message: `No ${what} with id "${id}".`, details: { id } });
 
-export function createRamDirectory(clock: Clock): TenantDirectory {
+/** `outbox` writes the webhook events of a change (key.revoked, plan.changed) with it. */
+export function createRamDirectory(clock: Clock, outbox: { write(events: readonly OutboxEvent[]): number } | null = null): TenantDirectory {
+  const write = (events: readonly OutboxEvent[]) => {
+    if (outbox && events.length > 0) outbox.write(events);
+  };
   const organizations = new Map<string, Organization>();
   const namespaces = new Map<string, Namespace>();
   const keys = new Map<string, ApiKey>();
@@ -36,6 +41,7 @@ export function createRamDirectory(clock: Clock): TenantDirectory {
       const next = applyOrganizationPatch(current, patch);
       organizations.set(id, next);
       emit({ kind: 'organization', id });
+      write(planChangedEvents(current, next, clock.now()));
       return next;
     },
 
@@ -63,12 +69,15 @@ export function createRamDirectory(clock: Clock): TenantDirectory {
       const current = namespaces.get(id);
       if (!current) throw notFound('namespace', id);
       namespaces.delete(id);
+      const revoked: ApiKey[] = [];
       for (const key of keys.values()) {
         if (key.namespaceId === id && key.revokedAt === null) {
           keys.set(key.id, { ...key, revokedAt: atMs });
           emit({ kind: 'api_key', id: key.id, prefix: key.prefix });
+          revoked.push(key);
         }
       }
+      write(keyRevokedEvents(revoked, atMs, () => 'namespace_deleted'));
       const org = organizations.get(current.organizationId);
       if (org?.defaultNamespaceId === id) organizations.set(org.id, { ...org, defaultNamespaceId: null });
       emit({ kind: 'namespace', id, organizationId: current.organizationId });
@@ -95,14 +104,17 @@ export function createRamDirectory(clock: Clock): TenantDirectory {
       if (!keys.has(id)) return null;
       // The key, then every key it minted, and theirs.
       const queue = [id];
+      const revoked: ApiKey[] = [];
       for (let next = queue.shift(); next; next = queue.shift()) {
         const key = keys.get(next)!;
         if (key.revokedAt === null) {
           keys.set(next, { ...key, revokedAt: atMs });
           emit({ kind: 'api_key', id: next, prefix: key.prefix });
+          revoked.push(key);
         }
         for (const k of keys.values()) if (k.parentKeyId === next) queue.push(k.id);
       }
+      write(keyRevokedEvents(revoked, atMs, (k) => (k.id === id ? 'revoked' : 'parent_revoked')));
       return keys.get(id)!;
     },
     async touchApiKeys(touches) {

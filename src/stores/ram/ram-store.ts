@@ -142,7 +142,7 @@ export function createRamStore(config: RamStoreConfig): Store {
       events: async ({ organizationId, fromMs, toMs, limit }) =>
         events.filter((e) => e.organizationId === organizationId && e.atMs >= fromMs && e.atMs < toMs).slice(0, limit),
     },
-    directory: createRamDirectory(config.clock),
+    directory: createRamDirectory(config.clock, outbox),
     idempotency: {
       async getResponse(scope, key) {
         const entry = responses.get(`${scope}\u0000${key}`);

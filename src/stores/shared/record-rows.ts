@@ -178,3 +178,8 @@ export function toFeedback(row: Row): FeedbackRecord {
     createdAt: num(row.created_at),
   };
 }
+
+/** A key a change revoked, as key.revoked names it (billing/webhook-events.ts). */
+export function toRevokedKey(row: Row): { id: string; prefix: string; organizationId: string; namespaceId: string | null } {
+  return { id: String(row.id), prefix: String(row.prefix), organizationId: String(row.organization_id), namespaceId: fromKey(row.namespace_id) };
+}

@@ -2,9 +2,12 @@ import type Database from 'better-sqlite3';
 import { keyLimitRefusal } from '../../core/key-limits.js';
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
-import type { TenantChange, TenantDirectory } from '../contract/index.js';
+import { keyRevokedEvents, planChangedEvents } from '../../billing/webhook-events.js';
+import type { OutboxEvent, TenantChange, TenantDirectory } from '../contract/index.js';
+import { toRevokedKey } from '../shared/record-rows.js';
 import { applyNamespacePatch, applyOrganizationPatch, newOrganizationRecord } from '../shared/tenant-records.js';
 import { guarded } from './sqlite-errors.js';
+import type { SqliteOutbox } from './sqlite-outbox.js';
 import { organizationColumns, toApiKey, toNamespace, toOrganization, toUser, toWorkspace, type Row } from './sqlite-mapper.js';
 
 /**
@@ -15,9 +18,13 @@ import { organizationColumns, toApiKey, toNamespace, toOrganization, toUser, toW
 /** A key and every key minted from it, transitively (id, prefix). */
 const MINTED_LINEAGE = `
   WITH RECURSIVE lineage(id) AS (SELECT ? UNION SELECT k.id FROM api_keys k JOIN lineage l ON k.parent_key_id = l.id)
-  SELECT k.id, k.prefix FROM api_keys k JOIN lineage l ON k.id = l.id`;
+  SELECT k.id, k.prefix, k.organization_id, k.namespace_id FROM api_keys k JOIN lineage l ON k.id = l.id WHERE k.revoked_at IS NULL`;
 
-export function createSqliteDirectory(db: Database.Database, clock: Clock, pollMs = 200): TenantDirectory & { stop(): void } {
+/** `outbox` writes the webhook events of a change (key.revoked, plan.changed) in its transaction. */
+export function createSqliteDirectory(db: Database.Database, clock: Clock, pollMs = 200, outbox: Pick<SqliteOutbox, 'write'> | null = null): TenantDirectory & { stop(): void } {
+  const emit = (events: readonly OutboxEvent[]) => {
+    if (outbox && events.length > 0) outbox.write(events);
+  };
   const one = (sql: string, ...args: unknown[]) => guarded(() => db.prepare(sql).get(...args) as Row | undefined);
   const all = (sql: string, ...args: unknown[]) => guarded(() => db.prepare(sql).all(...args) as Row[]);
   const changeStmt = db.prepare('INSERT INTO tenant_changes (kind, id, extra, at) VALUES (?, ?, ?, ?)');
@@ -98,10 +105,12 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
         const current = getOrganization(id);
         if (!current) throw notFound('organization', id);
         const next = applyOrganizationPatch(current, patch);
-        const cols = { ...organizationColumns(next), updated_at: clock.now() };
+        const at = clock.now();
+        const cols = { ...organizationColumns(next), updated_at: at };
         const names = Object.keys(cols).filter((n) => n !== 'id' && n !== 'created_at');
         db.prepare(`UPDATE organizations SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`).run(cols);
         logChange({ kind: 'organization', id });
+        emit(planChangedEvents(current, next, at));
       });
       return getOrganization(id)!;
     },
@@ -152,12 +161,13 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
         const current = getNamespace(id);
         if (!current) throw notFound('namespace', id);
         db.prepare('UPDATE namespaces SET deleted_at = ?, is_active = 0, updated_at = ? WHERE id = ?').run(atMs, atMs, id);
-        const keys = db.prepare('SELECT id, prefix FROM api_keys WHERE namespace_id = ? AND revoked_at IS NULL').all(id) as Row[];
+        const keys = db.prepare('SELECT id, prefix, organization_id, namespace_id FROM api_keys WHERE namespace_id = ? AND revoked_at IS NULL').all(id) as Row[];
         db.prepare('UPDATE api_keys SET revoked_at = ? WHERE namespace_id = ? AND revoked_at IS NULL').run(atMs, id);
         db.prepare('UPDATE organizations SET default_namespace_id = NULL WHERE id = ? AND default_namespace_id = ?').run(current.organizationId, id);
         logChange({ kind: 'namespace', id, organizationId: current.organizationId });
         logChange({ kind: 'organization', id: current.organizationId });
         for (const key of keys) logChange({ kind: 'api_key', id: String(key.id), prefix: String(key.prefix) });
+        emit(keyRevokedEvents(keys.map(toRevokedKey), atMs, () => 'namespace_deleted'));
       });
     },
 
@@ -215,9 +225,10 @@ export function createSqliteDirectory(db: Database.Database, clock: Clock, pollM
         const key = getApiKey(id);
         if (!key) return null;
         // The key, then every key it minted, and theirs, in the same transaction.
-        const lineage = db.prepare(MINTED_LINEAGE).all(id) as { id: string; prefix: string }[];
+        const lineage = (db.prepare(MINTED_LINEAGE).all(id) as Row[]).map(toRevokedKey);
         const revoke = db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
         for (const k of lineage) if (revoke.run(atMs, k.id).changes > 0) logChange({ kind: 'api_key', id: k.id, prefix: k.prefix });
+        emit(keyRevokedEvents(lineage, atMs, (k) => (k.id === id ? 'revoked' : 'parent_revoked')));
         return getApiKey(id);
       });
     },

@@ -33,7 +33,7 @@ export function createSqliteStore(config: SqliteStoreConfig): Store & { readonly
   const checkpointer = config.path === ':memory:' ? null : startCheckpointer(config.path);
   const outbox = createSqliteOutbox(db);
   const ledger = createSqliteLedger(db, { recordEvents: events.enabled, maxBatch: config.maxBatch ?? 2000, outbox });
-  const directory = createSqliteDirectory(db, config.clock, config.changePollMs);
+  const directory = createSqliteDirectory(db, config.clock, config.changePollMs, outbox);
 
   const maintenance = () => {
     const now = config.clock.now();

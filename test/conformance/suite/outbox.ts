@@ -194,5 +194,28 @@ export function outboxSuite(h: StoreHarness): void {
       // A merged entry is no longer leased by anyone.
       expect(await w.store.outbox.merge('x', [{ memberIds: [ea!.id], event: sum }])).toBe(0);
     });
+
+    it('a tenant change writes its webhook events with it: key.revoked per key it revoked, plan.changed when the plan moves', async () => {
+      const w = world();
+      const { context } = await w.tenant();
+      const org = context.organization.id;
+      await endpoint(w, org, ['key.revoked', 'plan.changed']);
+      const events = async (type: string) => (await all(w, org)).filter((e) => e.type === type);
+      await w.tenancy.updateOrganization(org, { name: 'Renamed' });
+      expect(await events('plan.changed')).toEqual([]);
+      await w.tenancy.updateOrganization(org, { planTier: 'starter' });
+      const [changed] = await events('plan.changed');
+      expect(changed!.payload).toMatchObject({ organization_id: org, previous: { plan_tier: 'enterprise' }, current: { plan_tier: 'starter' } });
+
+      await w.tenancy.revokeApiKey(context.apiKey.id);
+      await w.tenancy.revokeApiKey(context.apiKey.id);
+      expect((await events('key.revoked')).map((e) => [e.payload.api_key_id, e.payload.cause])).toEqual([[context.apiKey.id, 'revoked']]);
+      const ns = context.namespace!.id;
+      const more = await Promise.all([w.key(org, ns), w.key(org, ns)]);
+      await w.tenancy.deleteNamespace(ns);
+      const revoked = await events('key.revoked');
+      expect(revoked.filter((e) => e.payload.cause === 'namespace_deleted').map((e) => e.payload.api_key_id).sort()).toEqual(more.map((m) => m.context.apiKey.id).sort());
+      for (const e of revoked) expect(e.payload).toMatchObject({ organization_id: org, prefix: expect.any(String) });
+    });
   });
 }
