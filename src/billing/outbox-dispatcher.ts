@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, Logger } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
-import type { Outbox, OutboxEntry, OutboxOutcome, WebhookEndpoint, WebhookEndpoints } from '../stores/contract/index.js';
+import type { InteractionLog, Outbox, OutboxEntry, OutboxOutcome, WebhookEndpoint, WebhookEndpoints } from '../stores/contract/index.js';
+import { summarizeRefusals } from './refusal-summaries.js';
 import type { MeterDelivery } from './meter-delivery.js';
 import { DEFAULT_METER_EVENT_NAMES, type MeterAggregation, type MeterEventNames, type StripeMeterEvent } from './meter-events.js';
 import { isSumEntry, meterEventOf, planMeterMerges } from './meter-outbox.js';
@@ -29,7 +30,7 @@ export interface MeterDispatch {
 
 export interface OutboxDispatcherOptions {
   readonly outbox: Outbox;
-  readonly webhooks: Pick<WebhookEndpoints, 'get'>;
+  readonly webhooks: Pick<WebhookEndpoints, 'get' | 'organizationsWanting'>;
   /** The server's key secret: endpoint signing secrets are sealed under it. */
   readonly keySecret: string;
   readonly sender?: WebhookSenderOptions;
@@ -49,6 +50,8 @@ export interface OutboxDispatcherOptions {
   readonly webhookRetry?: RetryPolicy;
   readonly meterRetry?: RetryPolicy;
   readonly random?: () => number;
+  /** Summaries of refused calls (usage.refused) are written from these refusal counts, every `intervalMs`. */
+  readonly refusalSummaries?: { readonly log: Pick<InteractionLog, 'refusals'>; readonly intervalMs: number };
 }
 
 export interface DispatchRound {
@@ -162,7 +165,13 @@ export function createOutboxDispatcher(options: OutboxDispatcherOptions): Outbox
     }
   };
 
+  let summarizedAt = -Infinity;
   async function runOnce(): Promise<DispatchRound> {
+    const summaries = options.refusalSummaries;
+    if (summaries && clock.now() - summarizedAt >= summaries.intervalMs) {
+      summarizedAt = clock.now();
+      await summarizeRefusals({ log: summaries.log, outbox: options.outbox, webhooks: options.webhooks, clock });
+    }
     const webhook = await deliverWebhooks();
     const meter = await deliverMeterEvents();
     const outcomes = [...webhook, ...meter.outcomes];

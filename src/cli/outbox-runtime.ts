@@ -3,6 +3,9 @@ import { createStripeMeterClient } from '../billing/stripe-meter-client.js';
 import type { Logger } from '../core/ports.js';
 import type { Runtime } from './runtime.js';
 
+/** At most one usage.refused per organization this often. */
+const REFUSAL_SUMMARY_INTERVAL_MS = 5 * 60_000;
+
 /**
  * The dispatcher a server process runs (billing.dispatch): webhooks always, meter events when a
  * Stripe key is configured (until then they wait in the outbox, and are sent once it is).
@@ -25,5 +28,6 @@ export function serverDispatcher(runtime: Runtime, logger: Logger): OutboxDispat
       : null,
     clock,
     logger,
+    refusalSummaries: { log: store.log, intervalMs: REFUSAL_SUMMARY_INTERVAL_MS },
   });
 }

@@ -88,6 +88,7 @@ export interface OutboxQuery {
   readonly organizationId?: string;
   readonly endpointId?: string;
   readonly topic?: OutboxTopic;
+  readonly type?: string;
   /** 1..1000 */
   readonly limit: number;
   readonly offset?: number;

@@ -20,4 +20,6 @@ export interface WebhookEndpoints {
   get(organizationId: string, id: string): Promise<WebhookEndpoint | null>;
   /** True when it existed. */
   delete(organizationId: string, id: string): Promise<boolean>;
+  /** The organizations with at least one endpoint that asked for this event type. */
+  organizationsWanting(eventType: string): Promise<string[]>;
 }

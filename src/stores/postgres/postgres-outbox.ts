@@ -70,9 +70,9 @@ export function createPostgresOutbox(pool: PostgresPool, schema: string): Outbox
       const rows = await query(
         `SELECT * FROM ${schema}.outbox
          WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR organization_id = $2)
-           AND ($3::text IS NULL OR endpoint_id = $3) AND ($4::text IS NULL OR topic = $4)
+           AND ($3::text IS NULL OR endpoint_id = $3) AND ($4::text IS NULL OR topic = $4) AND ($7::text IS NULL OR type = $7)
          ORDER BY created_at DESC, id LIMIT $5 OFFSET $6`,
-        [q.state ?? null, q.organizationId ?? null, q.endpointId ?? null, q.topic ?? null, q.limit, q.offset ?? 0],
+        [q.state ?? null, q.organizationId ?? null, q.endpointId ?? null, q.topic ?? null, q.limit, q.offset ?? 0, q.type ?? null],
       );
       return rows.map(toOutboxEntry);
     },

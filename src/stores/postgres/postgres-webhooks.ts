@@ -15,6 +15,10 @@ export function createPostgresWebhooks(pool: PostgresPool, schema: string): Webh
       const [row] = await query(`SELECT * FROM ${schema}.webhook_endpoints WHERE organization_id = $1 AND id = $2`, [organizationId, id]);
       return row ? toWebhookEndpoint(row) : null;
     },
+    organizationsWanting: async (eventType) =>
+      (await query(`SELECT DISTINCT organization_id FROM ${schema}.webhook_endpoints WHERE $1 = ANY (string_to_array(event_types, ',')) ORDER BY organization_id`, [eventType])).map((r) =>
+        String(r.organization_id),
+      ),
     delete: async (organizationId, id) => (await query(`DELETE FROM ${schema}.webhook_endpoints WHERE organization_id = $1 AND id = $2 RETURNING id`, [organizationId, id])).length > 0,
   };
 }

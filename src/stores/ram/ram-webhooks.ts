@@ -21,6 +21,7 @@ export function createRamWebhooks(): RamWebhooks {
     },
     list: async (organizationId) => now(organizationId),
     get: async (organizationId, id) => own(organizationId, id),
+    organizationsWanting: async (eventType) => [...new Set([...endpoints.values()].filter((e) => e.eventTypes.includes(eventType)).map((e) => e.organizationId))].sort(),
     async delete(organizationId, id) {
       return own(organizationId, id) !== null && endpoints.delete(id);
     },

@@ -97,7 +97,8 @@ export function matchesOutboxQuery(entry: OutboxEntry, query: OutboxQuery): bool
     (query.state === undefined || entry.state === query.state) &&
     (query.organizationId === undefined || entry.organizationId === query.organizationId) &&
     (query.endpointId === undefined || entry.endpointId === query.endpointId) &&
-    (query.topic === undefined || entry.topic === query.topic)
+    (query.topic === undefined || entry.topic === query.topic) &&
+    (query.type === undefined || entry.type === query.type)
   );
 }
 

@@ -86,6 +86,7 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
       if (query.organizationId !== undefined) (where.push('organization_id = ?'), params.push(query.organizationId));
       if (query.endpointId !== undefined) (where.push('endpoint_id = ?'), params.push(query.endpointId));
       if (query.topic !== undefined) (where.push('topic = ?'), params.push(query.topic));
+      if (query.type !== undefined) (where.push('type = ?'), params.push(query.type));
       const text = `SELECT * FROM outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`;
       return guarded(() => (db.prepare(text).all(...params, query.limit, query.offset ?? 0) as Row[]).map(toOutboxEntry));
     },

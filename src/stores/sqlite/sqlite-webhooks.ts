@@ -9,6 +9,8 @@ export function createSqliteWebhooks(db: Database.Database): WebhookEndpoints {
   const list = db.prepare('SELECT * FROM webhook_endpoints WHERE organization_id = ? ORDER BY created_at, id');
   const get = db.prepare('SELECT * FROM webhook_endpoints WHERE organization_id = ? AND id = ?');
   const remove = db.prepare('DELETE FROM webhook_endpoints WHERE organization_id = ? AND id = ?');
+  // event_types is a comma list of known type names (no commas in them): a match is exact between commas.
+  const wanting = db.prepare("SELECT DISTINCT organization_id FROM webhook_endpoints WHERE ',' || event_types || ',' LIKE '%,' || ? || ',%' ORDER BY organization_id").pluck();
   return {
     async create(endpoint) {
       guarded(() => insert.run(...webhookValues(endpoint)));
@@ -20,5 +22,6 @@ export function createSqliteWebhooks(db: Database.Database): WebhookEndpoints {
       return row ? toWebhookEndpoint(row) : null;
     },
     delete: async (organizationId, id) => guarded(() => remove.run(organizationId, id).changes > 0),
+    organizationsWanting: async (eventType) => guarded(() => wanting.all(eventType) as string[]),
   };
 }

@@ -34,5 +34,17 @@ export function webhooksSuite(h: StoreHarness): void {
       expect(await store.webhooks.delete(org, first.id)).toBe(false);
       expect(await store.webhooks.list(org)).toEqual([second]);
     });
+
+    it('names the organizations with an endpoint that asked for an event type, each once', async () => {
+      const { store } = world();
+      const [a, b] = [`org_want_a_${n++}_${Math.random()}`, `org_want_b_${n++}_${Math.random()}`];
+      await store.webhooks.create(endpoint(a, { eventTypes: ['usage.refused', 'key.revoked'] }));
+      await store.webhooks.create(endpoint(a, { eventTypes: ['usage.refused'] }));
+      await store.webhooks.create(endpoint(b, { eventTypes: ['usage.threshold'] }));
+      const wanting = await store.webhooks.organizationsWanting('usage.refused');
+      expect(wanting.filter((o) => o === a || o === b)).toEqual([a]);
+      expect((await store.webhooks.organizationsWanting('usage.threshold')).filter((o) => o === a || o === b)).toEqual([b]);
+      expect((await store.webhooks.organizationsWanting('usage')).filter((o) => o === a || o === b)).toEqual([]);
+    });
   });
 }
