@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startServer, type TestServer } from '../http/support/server.js';
+import { browserSuiteRuns, buildDashboardIfStale, launchChromium, signIn as signInWith } from './support/dashboard-browser.js';
 import { figure, limitBars, settled, tableRows, totals } from './support/page-figures.js';
 import { seedUsage, type Seeded } from './support/seed.js';
 
@@ -12,17 +11,10 @@ import { seedUsage, type Seeded } from './support/seed.js';
  * The dashboard in Debian's Chromium against the real server on a port: what the page shows must
  * be exactly what the usage API answers, before and after the filters change.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/dashboard/', import.meta.url));
 const COLOURS = { ok: 'rgb(29, 78, 216)', warning: 'rgb(180, 83, 9)', critical: 'rgb(185, 28, 28)' };
 
-const hasChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (!hasChromium && !inCi) console.log(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install chromium); under CI=true it runs and fails instead`);
-
-describe.skipIf(!hasChromium && !inCi)('the usage dashboard in Chromium', () => {
+describe.skipIf(!browserSuiteRuns('dashboard'))('the usage dashboard in Chromium', () => {
   let server: TestServer;
   let baseUrl: string;
   let seeded: Seeded;
@@ -38,27 +30,20 @@ describe.skipIf(!hasChromium && !inCi)('the usage dashboard in Chromium', () => 
   const usage = (key: string, query = '') => api(`/v1/usage${query}`, { 'x-api-key': key });
   const shot = (name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 
-  const signIn = async (kind: 'api_key' | 'admin', key: string) => {
-    if (await page.isVisible('text=Sign out')) await page.click('text=Sign out');
-    await page.check(`#kind-${kind}`);
-    await page.fill('#key', key);
-    await page.click('button[type=submit]');
-    await settled(page);
-  };
+  const signIn = (kind: 'api_key' | 'admin', key: string) => signInWith(page, kind, key);
   const choose = async (select: string, value: string) => {
     await page.selectOption(select, value);
     await settled(page);
   };
 
   beforeAll(async () => {
-    // The page is the built one: build it when web/ changed since the last build.
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'web/build.ts', '--if-stale'], { cwd: ROOT });
+    await buildDashboardIfStale();
     mkdirSync(ARTIFACTS, { recursive: true });
     server = await startServer({ operations: { search_v1: { type: 'premium' } } });
     const address = await server.app.listen({ port: 0, host: '127.0.0.1' });
     baseUrl = address;
     seeded = await seedUsage(server, baseUrl);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
     page.on('request', (request) => requested.push(request.url()));
     await page.goto(`${baseUrl}/dashboard`);

@@ -1,17 +1,23 @@
 import './styles.css';
-import { ApiError, fetchOrganizations, fetchUsage } from './api.js';
+import { ApiError, fetchDeadLetters, fetchDeliveries, fetchOrganizations, fetchUsage, fetchWebhooks, retryDeadLetters } from './api.js';
+import { formatNumber } from './format.js';
 import { h } from './dom.js';
 import { endSession, loadSession, startSession, type Session } from './session.js';
 import type { OrganizationJson, UsageReport } from './types.js';
-import { readViewState, writeViewState, type ViewState } from './view-state.js';
+import { readViewState, viewStateHash, writeViewState, type View, type ViewState } from './view-state.js';
 import { accountView } from './views/account.js';
 import { dashboardView, reportTitle } from './views/dashboard.js';
-import { filtersView } from './views/filters.js';
+import { deadLettersView, type RetryTarget } from './views/dead-letters.js';
+import { filtersView, organizationFilter } from './views/filters.js';
+import { navView } from './views/nav.js';
 import { signInView } from './views/sign-in.js';
+import { DELIVERIES_PAGE, webhooksView } from './views/webhooks.js';
 
 const app = document.getElementById('app')!;
 const account = document.getElementById('account')!;
 const NO_FILTERS = { month: null, namespaceId: null, apiKeyId: null };
+/** The most dead letters the admin's view lists. */
+const DEAD_LETTERS_SHOWN = 1000;
 
 /** The organization's unfiltered report of the current period: what the filters offer. */
 let directory: { organizationId: string; report: UsageReport } | null = null;
@@ -19,6 +25,8 @@ let organizations: OrganizationJson[] | null = null;
 let state: ViewState = readViewState();
 let sequence = 0;
 let numbersShown = false;
+/** What the last retry of dead letters did, shown once with the list it changed. */
+let retryMessage: string | null = null;
 
 function showSignIn(error: string | null): void {
   account.replaceChildren();
@@ -30,7 +38,7 @@ function signOut(): void {
   endSession();
   directory = null;
   organizations = null;
-  setState({ organizationId: null, ...NO_FILTERS }, false);
+  setState({ view: 'usage', organizationId: null, ...NO_FILTERS, deliveryState: null }, false);
   showSignIn(null);
 }
 
@@ -40,6 +48,23 @@ function setState(next: ViewState, reload = true): void {
   if (reload) void load();
 }
 
+/**
+ * The views a session can open: webhooks need an organization key (a namespace key's report is
+ * of its namespace) or the admin; dead letters are the admin's.
+ */
+function viewsOf(session: Session): View[] {
+  if (session.kind === 'admin') return ['usage', 'webhooks', 'dead-letters'];
+  return directory?.report.scope === 'namespace' ? ['usage'] : ['usage', 'webhooks'];
+}
+
+function currentView(session: Session): View {
+  return viewsOf(session).includes(state.view) ? state.view : 'usage';
+}
+
+function nav(session: Session): HTMLElement {
+  return navView(viewsOf(session), currentView(session), (view) => viewStateHash({ ...state, view }), (view) => setState({ ...state, view }));
+}
+
 async function load(): Promise<void> {
   const session = loadSession();
   if (!session) return showSignIn(null);
@@ -47,8 +72,11 @@ async function load(): Promise<void> {
   const run = ++sequence;
   app.setAttribute('aria-busy', 'true');
   try {
+    const view = currentView(session);
+    if (view === 'dead-letters') return await loadDeadLetters(session, run);
     const organizationId = session.kind === 'admin' ? await chosenOrganization(session) : null;
-    if (session.kind === 'admin' && !organizationId) return void app.replaceChildren(notice('There is no organization yet. Create one with the admin API or the CLI.'));
+    if (session.kind === 'admin' && !organizationId) return void app.replaceChildren(nav(session), notice('There is no organization yet. Create one with the admin API or the CLI.'));
+    if (view === 'webhooks') return await loadWebhooks(session, organizationId, run);
     const filtered = Boolean(state.month || state.namespaceId || state.apiKeyId);
     const stale = !directory || (organizationId !== null && directory.organizationId !== organizationId);
     const [unfiltered, report] = await Promise.all([
@@ -59,7 +87,7 @@ async function load(): Promise<void> {
     directory = { organizationId: unfiltered.organization_id, report: unfiltered };
     render(session, report ?? unfiltered);
   } catch (error) {
-    if (run === sequence) showError(error);
+    if (run === sequence) showError(session, error);
   } finally {
     if (run === sequence) app.removeAttribute('aria-busy');
   }
@@ -89,21 +117,69 @@ function render(session: Session, report: UsageReport): void {
     (next) => setState(next),
   );
   document.title = `${title} · Tollgate usage`;
-  app.replaceChildren(dashboardView(report, title, filters));
+  app.replaceChildren(nav(session), dashboardView(report, title, filters));
   if (!numbersShown) {
     numbersShown = true;
     performance.mark('tollgate:numbers-shown');
   }
 }
 
-function showError(error: unknown): void {
+/** The organization's endpoints, then each one's newest deliveries in the state chosen. */
+async function loadWebhooks(session: Session, organizationId: string | null, run: number): Promise<void> {
+  const deliveryState = state.deliveryState;
+  const loadDeliveries = (webhookId: string, limit: number) => fetchDeliveries(session, organizationId, webhookId, { state: deliveryState, limit });
+  const endpoints = await fetchWebhooks(session, organizationId);
+  const deliveries = await Promise.all(endpoints.map((endpoint) => loadDeliveries(endpoint.id, DELIVERIES_PAGE)));
+  if (run !== sequence) return;
+  const organizationName = session.kind === 'admin' ? organizations?.find((o) => o.id === organizationId)?.name : directory?.report.organization_name;
+  const title = organizationName ? `${organizationName} · Webhooks` : 'Webhooks';
+  document.title = `${title} · Tollgate usage`;
+  app.replaceChildren(
+    nav(session),
+    webhooksView({
+      title,
+      endpoints: endpoints.map((endpoint, i) => ({ endpoint, deliveries: deliveries[i]! })),
+      deliveryState,
+      organizationFilter: session.kind === 'admin' && organizations ? organizationFilter(state, organizations, (next) => setState(next)) : null,
+      onDeliveryStateChange: (next) => setState({ ...state, deliveryState: next }),
+      loadDeliveries,
+    }),
+  );
+}
+
+/** The admin's dead letters of every organization; a retry puts them back, then the list is read again. */
+async function loadDeadLetters(session: Session, run: number): Promise<void> {
+  const [entries, known] = await Promise.all([fetchDeadLetters(session, DEAD_LETTERS_SHOWN), organizations ?? fetchOrganizations(session)]);
+  if (run !== sequence) return;
+  organizations ??= known.sort((a, b) => a.name.localeCompare(b.name));
+  const message = retryMessage;
+  retryMessage = null;
+  document.title = 'Dead letters · Tollgate usage';
+  app.replaceChildren(
+    nav(session),
+    deadLettersView({ entries, limit: DEAD_LETTERS_SHOWN, organizations, message, onRetry: (target) => retry(session, target) }),
+  );
+}
+
+async function retry(session: Session, target: RetryTarget): Promise<void> {
+  try {
+    const retried = await retryDeadLetters(session, target);
+    retryMessage = `${formatNumber(retried)} ${retried === 1 ? 'dead letter was' : 'dead letters were'} put back to be delivered now.`;
+  } catch (error) {
+    retryMessage = `The retry failed: ${error instanceof ApiError ? error.message : 'something went wrong.'}`;
+  }
+  await load();
+}
+
+function showError(session: Session, error: unknown): void {
   const message = error instanceof ApiError ? error.message : 'Something went wrong while loading usage.';
   if (error instanceof ApiError && error.status === 401) {
     endSession();
     return showSignIn(`That key was not accepted: ${message}`);
   }
-  const filtered = Boolean(state.month || state.namespaceId || state.apiKeyId);
+  const filtered = currentView(session) === 'usage' && Boolean(state.month || state.namespaceId || state.apiKeyId);
   app.replaceChildren(
+    nav(session),
     notice(
       message,
       filtered ? h('button', { type: 'button', onclick: () => setState({ ...state, ...NO_FILTERS }) }, 'Show the current period, unfiltered') : null,

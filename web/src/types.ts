@@ -1,6 +1,8 @@
 /** The wire shapes the dashboard reads: the server's own types, so the two cannot drift apart. */
 import type { UsageReport } from '../../src/analytics/index.js';
 import type { toOrganizationJson } from '../../src/http/routes/tenancy-mapper.js';
+import type { toOutboxJson } from '../../src/http/routes/outbox-mapper.js';
+import type { toWebhookJson } from '../../src/http/routes/webhook-mapper.js';
 
 export type { UsageReport };
 export type InteractionType = 'mini' | 'premium';
@@ -10,3 +12,6 @@ export type NamespaceUsage = UsageReport['namespaces'][number];
 export type ApiKeyUsage = UsageReport['api_keys'][number];
 export type DayUsage = UsageReport['daily'][number];
 export type OrganizationJson = ReturnType<typeof toOrganizationJson>;
+export type WebhookEndpointJson = ReturnType<typeof toWebhookJson>;
+export type OutboxEntryJson = ReturnType<typeof toOutboxJson>;
+export type DeliveryState = OutboxEntryJson['state'];

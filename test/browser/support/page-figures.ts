@@ -51,7 +51,7 @@ export async function limitBars(page: Page): Promise<BarOnPage[]> {
   return bars.map((b) => ({ ...b, used: figure(b.used), limit: figure(b.limit) }));
 }
 
-/** Waits until the page has finished loading what a sign-in or a filter change asked for. */
+/** Waits until the page has finished loading what a sign-in, a filter change or another view asked for. */
 export async function settled(page: Page): Promise<void> {
-  await page.waitForFunction(() => !document.getElementById('app')?.hasAttribute('aria-busy') && document.querySelector('[data-field="mini-used"], .notice, .sign-in'));
+  await page.waitForFunction(() => !document.getElementById('app')?.hasAttribute('aria-busy') && document.querySelector('[data-field="mini-used"], [data-view], .notice, .sign-in'));
 }

@@ -19,6 +19,17 @@ function select(id: string, label: string, value: string, options: [string, stri
   return h('div', { class: 'filter' }, h('label', { for: id }, label), element);
 }
 
+/** The admin's choice of organization: another one shows without the namespace and key chosen in the last. */
+export function organizationFilter(state: ViewState, organizations: readonly OrganizationJson[], onChange: (next: ViewState) => void): HTMLElement {
+  return select(
+    'filter-organization',
+    'Organization',
+    state.organizationId ?? '',
+    organizations.map((o) => [o.id, o.name]),
+    (id) => onChange({ ...state, organizationId: id, namespaceId: null, apiKeyId: null }),
+  );
+}
+
 /** Organization (admin), month, namespace and key; a change calls `onChange` with the new view. */
 export function filtersView(state: ViewState, options: FilterOptions, onChange: (next: ViewState) => void): HTMLElement {
   const month = state.month ?? options.currentMonth;
@@ -26,15 +37,7 @@ export function filtersView(state: ViewState, options: FilterOptions, onChange: 
   return h(
     'form',
     { class: 'filters', 'aria-label': 'What to show' },
-    options.organizations
-      ? select(
-          'filter-organization',
-          'Organization',
-          state.organizationId ?? '',
-          options.organizations.map((o) => [o.id, o.name]),
-          (id) => onChange({ organizationId: id, month: state.month, namespaceId: null, apiKeyId: null }),
-        )
-      : null,
+    options.organizations ? organizationFilter(state, options.organizations, onChange) : null,
     select(
       'filter-month',
       'Period',
