@@ -8,7 +8,8 @@
  * line's marks, each with its event template (thresholdEventTemplate: dedup key, organization,
  * data without the charge's figures). The templates of an attribution, counter and marks (the
  * engine hands the same frozen objects to every call of a tenant in a period) are built and
- * serialized once. Meter events, one per charge, are sent whole.
+ * serialized once, and sent only when outbox_after_group asks for them. Meter events, one per
+ * charge, are sent whole.
  */
 import { meterOutboxEvent, thresholdEventTemplate } from '../../billing/charge-outbox.js';
 import type { Attribution, CounterRef, LedgerJob, OutboxEvent, ThresholdMark } from '../contract/index.js';
@@ -41,13 +42,17 @@ function markSetOf(a: Attribution, counter: CounterRef, marks: readonly Threshol
   return set;
 }
 
-/** The second argument of outbox_after_group, or null when no job of the group can write anything. */
-export function encodeLedgerOutbox(jobs: readonly LedgerJob[]): string | null {
+/**
+ * The second argument of outbox_after_group, or null when no job of the group can write anything.
+ * Without `templates` the thresholds' event templates are left out: outbox_after_group asks for them
+ * (TEMPLATES_NEEDED) only when a charge of the group crossed one.
+ */
+export function encodeLedgerOutbox(jobs: readonly LedgerJob[], templates: boolean): string | null {
   const j = { id: [] as (string | null)[], at: [] as (number | null)[] };
   const l = { job: [] as number[], line: [] as number[], amount: [] as number[], set: [] as number[] };
   const m = { point: [] as number[], tpl: [] as number[] };
   const setEnds: number[] = [];
-  const templates: string[] = [];
+  const templateJson: string[] = [];
   const sets = new Map<MarkSet, number>();
   const e = { job: [] as number[], refund: [] as boolean[], events: [] as OutboxEvent[] };
   let line = 0;
@@ -69,7 +74,7 @@ export function encodeLedgerOutbox(jobs: readonly LedgerJob[]): string | null {
         if (at === undefined) {
           for (const [k, point] of set.points.entries()) {
             m.point.push(point);
-            m.tpl.push(templates.push(set.templates[k]!));
+            m.tpl.push(templateJson.push(set.templates[k]!));
           }
           at = setEnds.push(m.point.length);
           sets.set(set, at);
@@ -93,19 +98,18 @@ export function encodeLedgerOutbox(jobs: readonly LedgerJob[]): string | null {
     }
   });
   if (!any) return null;
+  // The charges' ids and times and the templates matter only to a crossing.
   const arrays = JSON.stringify({
-    j_id: j.id,
-    j_at: j.at,
+    ...(templates ? { j_id: j.id, j_at: j.at, m_tpl: m.tpl } : {}),
     l_job: l.job,
     l_line: l.line,
     l_amount: l.amount,
     l_set: l.set,
     s_end: setEnds,
     m_point: m.point,
-    m_tpl: m.tpl,
     e_job: e.job,
     e_refund: e.refund,
   });
   // The templates and events are JSON already: spliced in rather than parsed and written again.
-  return `${arrays.slice(0, -1)},"t":[${templates.join(',')}],"e_event":${outboxEventsJson(e.events)}}`;
+  return `${arrays.slice(0, -1)},${templates ? `"t":[${templateJson.join(',')}],` : ''}"e_event":${outboxEventsJson(e.events)}}`;
 }

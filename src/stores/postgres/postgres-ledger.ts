@@ -4,6 +4,7 @@ import type { PostgresPool } from './postgres-config.js';
 import { guarded, isRetryablePostgresError, translatePostgresError } from './postgres-errors.js';
 import { decodeLedgerAnswer, encodeLedgerGroup, type LedgerAnswer } from './postgres-ledger-group.js';
 import { encodeLedgerOutbox } from './postgres-ledger-outbox.js';
+import { TEMPLATES_NEEDED } from './postgres-outbox-sql.js';
 import type { LedgerJob } from '../contract/index.js';
 import { createWalFlusher } from './postgres-wal-flush.js';
 
@@ -44,12 +45,19 @@ export function createPostgresLedger(
 
   const apply = async (jobs: LedgerJob[], sync: boolean): Promise<(ChargeResult | null)[]> => {
     const group = encodeLedgerGroup(jobs, { recordEvents: options.recordEvents, sync });
-    const outbox = encodeLedgerOutbox(jobs);
+    let outbox = encodeLedgerOutbox(jobs, false);
+    let templates = false;
     for (let attempt = 1; ; attempt++) {
       try {
         const { rows } = await (outbox === null ? pool.query(applySql, [group]) : pool.query(applyWithOutboxSql, [group, outbox]));
         return decodeLedgerAnswer(jobs, rows[0]!.answer as LedgerAnswer);
       } catch (error) {
+        // A charge crossed a threshold: the group rolled back; it runs again with the events' templates.
+        if (!templates && (error as { code?: unknown } | null)?.code === TEMPLATES_NEEDED) {
+          outbox = encodeLedgerOutbox(jobs, (templates = true));
+          attempt--;
+          continue;
+        }
         // A rolled-back group changed nothing, so running it again is safe.
         if (attempt < MAX_ATTEMPTS && isRetryablePostgresError(error)) continue;
         throw translatePostgresError(error);
