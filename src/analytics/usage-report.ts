@@ -79,14 +79,16 @@ export function createUsageReports(deps: { log: InteractionLog; directory: Scope
         return { used, calls: summary.totals[type].calls, limit, remaining: limit === null ? null : Math.max(0, limit - used) };
       };
       // Under metered billing the organization's monthly limit is an included amount: what is used past
-      // it is overage, billed. An organization figure, so shown on the organization's report only.
+      // it is overage, billed, up to the spending ceiling when one is set. An organization figure, so
+      // shown on the organization's report only.
       const billing =
         org.subscription.meteredBilling && scope === 'organization' && limits.ok
           ? Object.fromEntries(
               INTERACTION_TYPES.map((type) => {
                 const included = limits.value.monthly[type].organization;
                 const used = summary.totals[type].count;
-                return [type, { included, used, overage: included === null ? 0 : Math.max(0, used - included) }];
+                const ceiling = limits.value.billedCeiling[type];
+                return [type, { included, used, overage: included === null ? 0 : Math.max(0, used - included), ceiling }];
               }),
             )
           : null;

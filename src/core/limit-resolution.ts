@@ -1,6 +1,6 @@
 import type { InteractionType } from './catalogue.js';
 import { TollgateError, fail, ok, type Result } from './errors.js';
-import type { LimitField, LimitOverrides, PlanLimits, Plans } from './plans.js';
+import { BILLED_CEILING_FIELDS, type LimitField, type LimitOverrides, type PlanLimits, type Plans } from './plans.js';
 import type { ApiKeyCap, Subscription } from './tenants.js';
 
 /** A limit for each scope a call may be checked in; null where that scope has no limit of its own. */
@@ -28,6 +28,8 @@ export interface ResolvedLimits {
   readonly meteredBilling: boolean;
   readonly billingAnchorDay: number | null;
   readonly monthly: Readonly<Record<InteractionType, ScopedLimit>>;
+  /** Under metered billing, the spending ceiling of each type (included + overage); null: none. */
+  readonly billedCeiling: Readonly<Record<InteractionType, number | null>>;
   readonly ratePerMinute: RateLimits;
   readonly activeMemories: ScopedLimit;
   readonly storageBytes: ScopedLimit;
@@ -95,6 +97,7 @@ export function resolveLimits(plans: Plans, sources: LimitSources, nowMs: number
       mini: scoped('max_mini_interactions_per_month', sources.apiKeyCap.mini),
       premium: scoped('max_premium_interactions_per_month', sources.apiKeyCap.premium),
     },
+    billedCeiling: { mini: organization(BILLED_CEILING_FIELDS.mini), premium: organization(BILLED_CEILING_FIELDS.premium) },
     ratePerMinute: { organization: organization('rate_limit_per_minute'), namespace: namespace('rate_limit_per_minute') },
     activeMemories: scoped('max_active_memories'),
     storageBytes: scoped('max_storage_gb', null, BYTES_PER_GB),

@@ -10,7 +10,14 @@ export const LIMIT_FIELDS = [
   'max_active_memories',
   'rate_limit_per_minute',
   'max_api_keys',
+  // Under metered billing, the most an organization is billed for in a month (included + overage):
+  // a spending ceiling. Null: none. Only organizations (and tiers) set it, never a namespace.
+  'max_billed_mini_interactions_per_month',
+  'max_billed_premium_interactions_per_month',
 ] as const;
+
+/** The spending ceiling's field of each interaction type. */
+export const BILLED_CEILING_FIELDS = { mini: 'max_billed_mini_interactions_per_month', premium: 'max_billed_premium_interactions_per_month' } as const;
 
 export type LimitField = (typeof LIMIT_FIELDS)[number];
 export type PlanLimits = Readonly<Record<LimitField, number | null>>;
@@ -29,7 +36,11 @@ const FRACTIONAL_FIELDS: ReadonlySet<LimitField> = new Set(['max_storage_gb']);
  * Fields added after plans.yaml files were written: a tier without one gets this value, so that an
  * operator's existing file still loads and is bounded (write null for unlimited).
  */
-const LATER_FIELDS: Readonly<Partial<Record<LimitField, number>>> = { max_api_keys: 1_000 };
+const LATER_FIELDS: Readonly<Partial<Record<LimitField, number | null>>> = {
+  max_api_keys: 1_000,
+  max_billed_mini_interactions_per_month: null,
+  max_billed_premium_interactions_per_month: null,
+};
 
 /**
  * Validates the parsed content of plans.yaml: `{ trial_tier?, tiers: { <tier>: { <field>: number | null } } }`.
@@ -55,7 +66,7 @@ export function parsePlans(input: unknown, source = 'plans'): Plans {
     for (const field of LIMIT_FIELDS) {
       if (!(field in body)) {
         const later = LATER_FIELDS[field];
-        if (later !== undefined) limits[field] = later;
+        if (field in LATER_FIELDS) limits[field] = later ?? null;
         else problems.push(`${path}.${field}: missing (write null for unlimited)`);
         continue;
       }

@@ -28,6 +28,7 @@ import { feedbackRoutes } from './routes/feedback.js';
 import { functionRoutes } from './routes/functions.js';
 import { adminWebhookRoutes, webhookRoutes } from './routes/webhooks.js';
 import { adminOutboxRoutes, deliveryRoutes } from './routes/outbox.js';
+import { spendingCeilingRoutes } from './routes/spending-ceiling.js';
 import { createWebhookEndpointService } from '../billing/webhook-endpoint-service.js';
 import { healthRoutes } from './routes/health.js';
 import { memoryRoutes } from './routes/memory.js';
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(usageRoutes, { directory: deps.store.directory, reports });
       await v1.register(webhookRoutes, { webhooks });
       await v1.register(deliveryRoutes, { outbox: deps.store.outbox, endpoints: deps.store.webhooks });
+      await v1.register(spendingCeilingRoutes, { tenancy: deps.tenancy, plans: deps.meter.plans, clock: deps.clock });
     },
     { prefix: '/v1' },
   );

@@ -25,7 +25,7 @@ function pickScope(limit: ScopedLimit, scope: ScopeKind): number | null {
 /**
  * The counters a call of one interaction type moves in a period: organization, namespace, key
  * (amount 0 here; the engine sets the call's cost). With metered billing the organization's
- * monthly limit becomes an included amount, not a wall; namespace overrides and key caps stay
+ * monthly limit becomes an included amount, not a wall (its spending ceiling is, when set); namespace overrides and key caps stay
  * hard limits, since customers set them to protect themselves.
  */
 export function monthlyLines(context: TenantContext, limits: ResolvedLimits, type: InteractionType, period: Period): PlannedLine[] {
@@ -36,7 +36,8 @@ export function monthlyLines(context: TenantContext, limits: ResolvedLimits, typ
     return {
       counter: Object.freeze({ scope, scopeId, metric: type, period: period.key, organizationId: context.organization.id }),
       amount: 0,
-      limit: soft ? null : limit,
+      // Metered: the included amount is not a wall; the spending ceiling, when one is set, is.
+      limit: soft ? limits.billedCeiling[type] : limit,
       included: soft ? limit : null,
       resetsAtMs: period.endMs,
     };

@@ -93,7 +93,8 @@ export function createPlanCache(plans: Plans, settings: OutboxSettings) {
 
 function chargeOutboxOf(lines: readonly PlannedLine[], limits: ResolvedLimits, billingCustomerId: string | null, settings: OutboxSettings): ChargeOutbox {
   const marks = lines.map((line) => {
-    const limit = line.limit ?? line.included;
+    // Under metered billing a threshold is a share of the included amount (past 100 %: overage), not of a spending ceiling.
+    const limit = line.included ?? line.limit;
     if (limit === null || limit <= 0) return [];
     return settings.alertThresholds.map((percent) => Object.freeze({ percent, point: thresholdPoint(limit, percent), limit }));
   });

@@ -1,8 +1,9 @@
 import { TollgateError } from '../core/errors.js';
 import type { KeyLimits } from '../core/key-limits.js';
-import { limitsRaisedAbove, organizationCeilings } from '../core/limit-narrowing.js';
+import { limitsRaisedAbove, organizationCeilings, spendingCeilingProblems } from '../core/limit-narrowing.js';
 import { nameProblem } from '../core/names.js';
-import { parseLimitOverrides, type LimitOverrides, type Plans } from '../core/plans.js';
+import { BILLED_CEILING_FIELDS, parseLimitOverrides, type LimitOverrides, type Plans } from '../core/plans.js';
+import { INTERACTION_TYPES, type InteractionType } from '../core/catalogue.js';
 import type { Clock } from '../core/ports.js';
 import {
   ENVIRONMENT_TYPES,
@@ -105,7 +106,10 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
   /** A namespace's overrides may only narrow what its organization's plan and overrides allow. */
   const checkNarrowing = (org: Organization, namespaceOverrides: LimitOverrides | undefined) => {
     if (!namespaceOverrides) return;
-    const problems = limitsRaisedAbove(organizationCeilings(plans, org.subscription, org.rateLimits), namespaceOverrides, 'rate_limits');
+    const problems = [
+      ...limitsRaisedAbove(organizationCeilings(plans, org.subscription, org.rateLimits), namespaceOverrides, 'rate_limits'),
+      ...spendingCeilingProblems(plans, org.subscription, namespaceOverrides, 'rate_limits', true),
+    ];
     if (problems.length) throw invalid(problems);
   };
 
@@ -176,6 +180,8 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
         billingCustomerId: s.billingCustomerId ?? null,
         billingAnchorDay: s.billingAnchorDay ?? null,
       };
+      const ceilingProblems = spendingCeilingProblems(plans, subscription, rateLimits, 'rate_limits');
+      if (ceilingProblems.length) throw invalid(ceilingProblems);
       return directory.createOrganization({
         id: newId('org'),
         name: input.name,
@@ -198,16 +204,44 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
       checkSubscription(update.subscription, problems);
       const rateLimits = overrides(update.rateLimits, 'rate_limits', problems);
       if (problems.length) throw invalid(problems);
-      await getOrganization(id);
+      const current = await getOrganization(id);
       const subscription: Partial<Omit<Subscription, 'id'>> = {
         ...(update.planTier !== undefined ? { tier: update.planTier } : {}),
         ...definedOnly(update.subscription ?? {}),
       };
+      const ceilingProblems = spendingCeilingProblems(plans, { ...current.subscription, ...subscription }, rateLimits ?? current.rateLimits, 'rate_limits');
+      if (ceilingProblems.length) throw invalid(ceilingProblems);
       return directory.updateOrganization(id, {
         ...(update.name !== undefined ? { name: update.name } : {}),
         ...(Object.keys(subscription).length ? { subscription } : {}),
         ...(rateLimits !== undefined ? { rateLimits } : {}),
       });
+    },
+
+    /**
+     * The organization's own spending ceiling under metered billing (null removes it): at or above
+     * what its plan includes, and never above a ceiling its tier sets: a customer only narrows.
+     */
+    async setSpendingCeiling(id: string, ceiling: Partial<Record<InteractionType, number | null>>): Promise<Organization> {
+      const org = await getOrganization(id);
+      if (!org.subscription.meteredBilling) {
+        throw invalid(['the organization is not on metered billing: its monthly limits are already hard limits, with nothing billed above them']);
+      }
+      const tier = plans.tiers.get(org.subscription.status === 'trialing' ? plans.trialTier : org.subscription.tier);
+      const next: Record<string, number | null> = { ...org.rateLimits };
+      const problems: string[] = [];
+      for (const type of INTERACTION_TYPES) {
+        const value = ceiling[type];
+        if (value === undefined) continue;
+        const field = BILLED_CEILING_FIELDS[type];
+        const planCeiling = tier?.[field] ?? null;
+        if (value === null) delete next[field];
+        else if (planCeiling !== null && value > planCeiling) problems.push(`${type}: ${value} is above the plan's spending ceiling of ${planCeiling}; a customer may only lower it`);
+        else next[field] = value;
+      }
+      problems.push(...spendingCeilingProblems(plans, org.subscription, next, 'ceiling'));
+      if (problems.length) throw invalid(problems);
+      return directory.updateOrganization(id, { rateLimits: Object.freeze(next) });
     },
 
     async createNamespace(organizationId: string, input: NamespaceInput): Promise<Namespace> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HTTPMethods } from 'fastify';
-import { LIMIT_FIELDS, type LimitField } from '../../src/core/plans.js';
+import { BILLED_CEILING_FIELDS, LIMIT_FIELDS, type LimitField } from '../../src/core/plans.js';
 import type { Permission } from '../../src/core/tenants.js';
 import { manualClock } from '../support/clock.js';
 import { buildWorld, CALLER_NAMES, NOW, routesOf, TOKEN, unique, type Caller, type NamespaceFixture, type OrgFixture, type Side, type World } from './support/isolation-world.js';
@@ -345,6 +345,27 @@ const ROUTES: Readonly<Record<string, RouteEntry>> = {
       return { url: `/v1/webhooks/${id}`, verify: async (res) => guard(c, res, !(await w.s.store.webhooks.get(c.target.org.id, id)), `webhook endpoint ${id} of organization ${c.target.side}`) };
     }),
   },
+  'GET /v1/spending-ceiling': { access: 'key', orgKeyOnly: true, scope: 'organization', addressing: 'field', variants: one(async () => ({ url: '/v1/spending-ceiling' })) },
+  'PUT /v1/spending-ceiling': {
+    access: 'key',
+    orgKeyOnly: true,
+    scope: 'organization',
+    addressing: 'field',
+    // The fixture's organizations are on metered billing: each caller's own organization gets the ceiling, never the other.
+    variants: one(async (w, c) => {
+      const ceiling = 1_000_000_000 + Math.floor(Math.random() * 1_000_000);
+      return {
+        url: '/v1/spending-ceiling',
+        body: { mini: ceiling },
+        // Judged after every call: a later caller may have set the ceiling again, so a served call is judged by its answer.
+        verify: async (res) => {
+          const stored = (await w.s.store.directory.getOrganization(c.target.org.id))?.rateLimits.max_billed_mini_interactions_per_month;
+          const served = res.status < 300 && c.expected.outcome === 'allow';
+          return guard(c, res, served ? res.body?.mini?.ceiling === ceiling : stored === ceiling, `the spending ceiling of organization ${c.target.side}`);
+        },
+      };
+    }),
+  },
   'GET /v1/webhooks/:webhook_id/deliveries': {
     access: 'key',
     orgKeyOnly: true,
@@ -612,15 +633,16 @@ describe('inside an organization: a namespace key stays in its namespace', () =>
 
 describe('no customer-writable field raises a limit (an organization on the developer tier)', () => {
   const d = { orgId: '', nsId: '', nsKey: '', orgKey: '', writeOnlyOrgKey: '' };
-  let plan: Record<LimitField, number>;
-  const raised = (field: LimitField) => plan[field] * 10 + 1;
+  let plan: Record<LimitField, number | null>;
+  // A spending ceiling is unset on the plan (null): any value a namespace writes is one it may not.
+  const raised = (field: LimitField) => (plan[field] ?? 0) * 10 + 1;
   const allRaised = () => Object.fromEntries(LIMIT_FIELDS.map((f) => [f, raised(f)]));
   const admin = async (method: 'GET' | 'POST', url: string, body?: object) => (await s.call({ method, url, admin: true, ...(body ? { body } : {}) })).body;
   const call = (key: string, method: HTTPMethods, url: string, body?: unknown) => s.call({ method, url, key, ...(body !== undefined ? { body: body as object } : {}) });
 
   beforeAll(async () => {
     plan = (await admin('GET', '/admin/plans')).tiers.developer;
-    expect(LIMIT_FIELDS.every((f) => typeof plan[f] === 'number')).toBe(true);
+    expect(LIMIT_FIELDS.filter((f) => typeof plan[f] !== 'number')).toEqual(Object.values(BILLED_CEILING_FIELDS));
     d.orgId = (await admin('POST', '/admin/organizations', { name: unique('OrgD'), plan_tier: 'developer' })).id;
     d.nsId = (await admin('POST', `/admin/organizations/${d.orgId}/namespaces`, { name: unique('nsD') })).id;
     d.nsKey = (await admin('POST', `/admin/namespaces/${d.nsId}/api-keys`, { name: 'D namespace key' })).key;
@@ -650,8 +672,8 @@ describe('no customer-writable field raises a limit (an organization on the deve
     };
   };
   const withinPlan = (m: { rate: number; monthly: number }) => {
-    expect(m.rate).toBeLessThanOrEqual(plan.rate_limit_per_minute);
-    expect(m.monthly).toBeLessThanOrEqual(plan.max_mini_interactions_per_month);
+    expect(m.rate).toBeLessThanOrEqual(plan.rate_limit_per_minute!);
+    expect(m.monthly).toBeLessThanOrEqual(plan.max_mini_interactions_per_month!);
   };
 
   /** The bodies a customer key writes limits with: namespace create and update (rate_limits). */
@@ -701,7 +723,7 @@ describe('no customer-writable field raises a limit (an organization on the deve
       expect([200, 400]).toContain(r.status);
       if (r.status === 200) {
         const nsId = r.body.data.id;
-        for (const [field, value] of Object.entries(r.body.data.rate_limits ?? {})) if (value !== null) expect(value as number).toBeLessThanOrEqual(plan[field as LimitField]);
+        for (const [field, value] of Object.entries(r.body.data.rate_limits ?? {})) if (value !== null) expect(value as number).toBeLessThanOrEqual(plan[field as LimitField] ?? 0);
         const minted = await call(d.orgKey, 'POST', `/v1/namespace/${nsId}/api-keys`, { name: 'probe' });
         expect(minted.status).toBe(200);
         withinPlan(await measured(minted.body.data.key));

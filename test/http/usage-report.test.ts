@@ -182,7 +182,7 @@ describe('GET /v1/usage: the sections the dashboard shows', () => {
     for (let i = 0; i < 3; i++) expect((await add(metered.key)).status).toBe(200);
     const orgKey = (await s.call({ method: 'POST', url: `/admin/organizations/${metered.orgId}/api-keys`, admin: true, body: { name: 'org' } })).body.key;
     const report = await usage(orgKey);
-    expect(report.billing).toEqual({ mini: { included: 4, used: 12, overage: 8 }, premium: { included: 500, used: 0, overage: 0 } });
+    expect(report.billing).toEqual({ mini: { included: 4, used: 12, overage: 8, ceiling: null }, premium: { included: 500, used: 0, overage: 0, ceiling: null } });
     expect((await usage(metered.key)).billing).toBeNull();
     expect((await usage(keys.org.key)).billing).toBeNull();
   });

@@ -78,7 +78,7 @@ describe('parsePlans', () => {
     [{ tiers: { free_trial: full, 'pro!': full } }, ['plans.tiers.pro!: a tier name is lower_snake_case']],
     [{ tiers: { free_trial: full, '': full } }, ['plans.tiers.: a tier name is lower_snake_case']],
     [{ tiers: { free_trial: { ...full, bonus: 1 } } }, [`plans.tiers.free_trial.bonus: unknown field (known: ${LIMIT_FIELDS.join(', ')})`]],
-    [{ tiers: { free_trial: { max_api_keys: 1 } } }, LIMIT_FIELDS.filter((f) => f !== 'max_api_keys').map((f) => `plans.tiers.free_trial.${f}: missing (write null for unlimited)`)],
+    [{ tiers: { free_trial: { max_api_keys: 1 } } }, LIMIT_FIELDS.filter((f) => !['max_api_keys', 'max_billed_mini_interactions_per_month', 'max_billed_premium_interactions_per_month'].includes(f)).map((f) => `plans.tiers.free_trial.${f}: missing (write null for unlimited)`)],
     [{ tiers: { free_trial: { ...full, max_active_memories: 1.5 } } }, [`plans.tiers.free_trial.max_active_memories: ${NOT_WHOLE}, got 1.5`]],
     [{ tiers: { free_trial: { ...full, max_api_keys: 0.5 } } }, [`plans.tiers.free_trial.max_api_keys: ${NOT_WHOLE}, got 0.5`]],
     [{ tiers: { free_trial: { ...full, max_storage_gb: -0.5 } } }, ['plans.tiers.free_trial.max_storage_gb: must be a non-negative number or null, got -0.5']],

@@ -147,7 +147,8 @@ export async function buildWorld(s: TestServer): Promise<World> {
 
   for (const side of ['A', 'B'] as const) {
     // Enterprise, so no monthly limit interferes; the operator lifts the minute rate for the matrix's thousands of calls.
-    const org = await admin('POST', '/admin/organizations', { name: unique(`Org${side}`), plan_tier: 'enterprise', rate_limits: { rate_limit_per_minute: 1_000_000 } });
+    // Metered billing, so that the organization's own spending ceiling (PUT /v1/spending-ceiling) is its to set.
+    const org = await admin('POST', '/admin/organizations', { name: unique(`Org${side}`), plan_tier: 'enterprise', rate_limits: { rate_limit_per_minute: 1_000_000 }, subscription: { metered_billing: true } });
     remember(side, null, `${side} organization id`, org.id);
     remember(side, null, `${side} organization name`, org.name);
     remember(side, null, `${side} workspace id`, org.workspace_id);
