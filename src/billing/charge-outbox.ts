@@ -103,7 +103,17 @@ function meterEvent(request: ChargeRequest, kind: 'charge' | 'refund'): OutboxEv
     organizationId: a.organizationId,
     topic: 'meter',
     type: a.type,
-    payload: { charge_id: request.id, kind, customer_id: meter.customerId, type: a.type, amount: request.cost, at_ms: request.atMs, period: request.period.key },
+    payload: {
+      charge_id: request.id,
+      kind,
+      customer_id: meter.customerId,
+      type: a.type,
+      amount: request.cost,
+      at_ms: request.atMs,
+      period: request.period.key,
+      // The catalogue version that priced it (a request made without one, by a test or an older process, has none).
+      ...(meter.catalogueVersion === undefined ? {} : { catalogue_version: meter.catalogueVersion }),
+    },
     atMs: request.atMs,
     availableAtMs: meterAvailableAt(request.atMs, meter.aggregation),
   };

@@ -81,6 +81,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('billing.stripeApi', env.TOLLGATE_STRIPE_API);
   set('billing.dispatch', boolean(env.TOLLGATE_OUTBOX_DISPATCH));
   set('metering.meterAggregation', env.TOLLGATE_METER_AGGREGATION);
+  set('metering.enforcement', env.TOLLGATE_ENFORCEMENT);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CliIo } from './cli-context.js';
+import { registerCatalogueCommands } from './commands/catalogue.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerKeyCommands } from './commands/key.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -27,5 +28,6 @@ export function createProgram(io: CliIo): Command {
   registerExportCommand(program, io);
   registerParseCommands(program, io);
   registerOutboxCommands(program, io);
+  registerCatalogueCommands(program, io);
   return program;
 }

@@ -1,11 +1,22 @@
 import type { Config } from '../core/config.js';
-import { createCatalogue } from '../core/catalogue.js';
+import {
+  buildCatalogueVersions,
+  catalogueRecordDifferences,
+  catalogueRecordOf,
+  catalogueSettingName,
+  checkCatalogueRecords,
+  createCatalogueSchedule,
+  parseCatalogueRecord,
+  type CatalogueSchedule,
+  type CatalogueVersion,
+} from '../core/catalogue-versions.js';
+import { configInvalid } from '../core/plans.js';
 import { TollgateError } from '../core/errors.js';
 import type { Clock, Logger } from '../core/ports.js';
 import { silentLogger } from '../core/ports.js';
 import { createMeter, type Meter } from '../metering/index.js';
 import { systemClock } from '../metering/system-clock.js';
-import type { Store } from '../stores/contract/index.js';
+import type { Settings, Store } from '../stores/contract/index.js';
 import { createParseStore } from '../stores/parse/index.js';
 import { createPostgresStore } from '../stores/postgres/index.js';
 import { createRamStore } from '../stores/ram/index.js';
@@ -20,6 +31,8 @@ export interface Runtime {
   readonly logger: Logger;
   readonly store: Store;
   readonly meter: Meter;
+  /** The catalogue's versions, each recorded in the store, and the one in force at any instant. */
+  readonly catalogue: CatalogueSchedule;
   readonly tenancy: Tenancy;
   /** What the operator should read at start (the command prints them). */
   readonly warnings: readonly string[];
@@ -66,15 +79,18 @@ export async function openRuntime(config: Config, options: { logger?: Logger; cl
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const store = await openStore(config, clock, logger);
+  let versions: readonly CatalogueVersion[];
   try {
     // Before anything hashes a key: a process whose secret differs from the store's refuses here.
     await verifyKeySecret(store.settings, config);
+    // Before anything is priced: a config that would change a price already charged refuses here.
+    versions = await recordCatalogueVersions(store.settings, buildCatalogueVersions(config.catalogue.versions), clock.now());
   } catch (error) {
     await store.close().catch(() => {});
     throw error;
   }
   const warning = sharedStoreSecretWarning(store.capabilities, store.name, config);
-  const catalogue = createCatalogue(config.operations);
+  const catalogue = createCatalogueSchedule(versions);
   const meter = createMeter({ store, plans: config.plans, catalogue, keySecret: config.keySecret, clock, logger, metering: config.metering });
   const tenancy = createTenancy({ directory: store.directory, plans: config.plans, keySecret: config.keySecret, clock });
   return {
@@ -83,6 +99,7 @@ export async function openRuntime(config: Config, options: { logger?: Logger; cl
     logger,
     store,
     meter,
+    catalogue,
     tenancy,
     warnings: warning === null ? [] : [warning],
     async close() {
@@ -90,4 +107,25 @@ export async function openRuntime(config: Config, options: { logger?: Logger; cl
       await store.close();
     },
   };
+}
+
+/**
+ * Records every version of the config the store has not seen (settings `catalogue:v<N>`, first writer
+ * wins), after checking the config against those it has (checkCatalogueRecords): throws CONFIG_INVALID
+ * naming each version and what differs, having recorded nothing.
+ */
+export async function recordCatalogueVersions(settings: Settings, versions: readonly CatalogueVersion[], nowMs: number): Promise<readonly CatalogueVersion[]> {
+  const read = (version: number) => settings.get(catalogueSettingName(version));
+  const [recorded, next] = await Promise.all([Promise.all(versions.map((v) => read(v.version))), read(versions.at(-1)!.version + 1)]);
+  const { problems, toRecord } = checkCatalogueRecords(versions, recorded, next, nowMs);
+  if (problems.length === 0) {
+    for (const v of toRecord) {
+      if (await settings.putIfAbsent(catalogueSettingName(v.version), catalogueRecordOf(v, nowMs))) continue;
+      // Another process recorded this version first: it must be the same.
+      const theirs = await read(v.version);
+      problems.push(...catalogueRecordDifferences(v, theirs === null ? null : parseCatalogueRecord(theirs)));
+    }
+  }
+  if (problems.length > 0) throw configInvalid('catalogue', problems);
+  return versions;
 }

@@ -28,6 +28,9 @@ export function findRefusingLine(lines: readonly LineLimit[], used: readonly num
  * Why a call was refused, as analytics group it: "quota:<scope>" (monthly interactions),
  * "active_memories:<scope>", "storage:<scope>", "rate", "subscription:<status>", "plan_unknown".
  */
+/** Observe mode: a refusal reason a call would have had, recorded while the call was granted. */
+export const OBSERVED_PREFIX = 'observed:';
+
 export function limitRefusalReason(scope: string, metric: string): string {
   if (metric === 'active_memories') return `active_memories:${scope}`;
   if (metric === 'storage_bytes') return `storage:${scope}`;

@@ -1,5 +1,6 @@
 import type { ClientErrorRule, CostRule, OperationOverride } from './catalogue.js';
 import { CLIENT_ERROR_RULES, DEFAULT_OPERATIONS } from './catalogue.js';
+import { catalogueVersionProblems, type CatalogueVersionConfig } from './catalogue-versions.js';
 import { configInvalid, parsePlans, type Plans } from './plans.js';
 import { DEFAULT_THRESHOLD_PERCENTS, parseThresholdPercents } from './thresholds.js';
 import { describe, isRecord, type Problems } from './validation.js';
@@ -130,7 +131,10 @@ export interface Config {
   readonly keySecretFile: string | null;
   readonly adminKey: string | null;
   readonly metering: MeteringConfig;
+  /** The overrides of the top-level `operations`; with `catalogue.versions` set, none (each version has its own). */
   readonly operations: Readonly<Record<string, OperationOverride>>;
+  /** The catalogue's versions (issue 12); a config with only `operations` has one: version 1, in force since the epoch. */
+  readonly catalogue: { readonly versions: readonly CatalogueVersionConfig[] };
   readonly plans: Plans;
   readonly memory: { readonly maxContentBytes: number; readonly maxFieldBytes: number };
 }
@@ -232,6 +236,7 @@ export function parseConfig(input: unknown): Config {
     adminKey,
     metering,
     operations: parseOperationOverrides(input.operations, problems),
+    catalogue: parseCatalogue(input, problems),
     plans: plans as Plans,
     memory: { maxContentBytes: mem.integer('maxContentBytes', 15_000, 1), maxFieldBytes: mem.integer('maxFieldBytes', 16_384, 1) },
   };
@@ -290,16 +295,56 @@ function parseAuthThrottle(input: unknown, problems: Problems): AuthThrottleConf
   };
 }
 
+/**
+ * `catalogue: { versions: [{ version, effective_from, operations }] }`; without it, the top-level
+ * `operations` as version 1 in force since the epoch (so configs written before versions keep working).
+ */
+function parseCatalogue(input: Record<string, unknown>, problems: Problems): Config['catalogue'] {
+  if (input.catalogue === undefined || input.catalogue === null) {
+    return { versions: [{ version: 1, effectiveFromMs: 0, operations: parseOperationOverrides(input.operations, []) }] };
+  }
+  const catalogue = input.catalogue;
+  if (!isRecord(catalogue) || !Array.isArray(catalogue.versions)) {
+    problems.push(`catalogue.versions: must be a list of { version, effective_from, operations }, got ${describe(isRecord(catalogue) ? catalogue.versions : catalogue)}`);
+    return { versions: [] };
+  }
+  if (input.operations !== undefined && input.operations !== null) {
+    problems.push('operations: not with catalogue.versions; put the overrides in each version (catalogue.versions[].operations)');
+  }
+  const count = problems.length;
+  const versions = catalogue.versions.map((body: unknown, i): CatalogueVersionConfig => {
+    const path = `catalogue.versions[${i}]`;
+    if (!isRecord(body)) {
+      problems.push(`${path}: must be an object with version, effective_from and operations`);
+      return { version: 0, effectiveFromMs: 0, operations: {} };
+    }
+    const version = body.version;
+    if (!Number.isInteger(version) || (version as number) < 1) problems.push(`${path}.version: must be a positive whole number, got ${describe(version)}`);
+    return { version: version as number, effectiveFromMs: parseInstant(body.effective_from, `${path}.effective_from`, problems), operations: parseOperationOverrides(body.operations, problems, `${path}.operations`) };
+  });
+  if (problems.length === count) problems.push(...catalogueVersionProblems(versions));
+  return { versions };
+}
+
+/** An instant with its offset ("2027-01-01T00:00:00Z"); YAML may have made it a Date. */
+function parseInstant(value: unknown, path: string, problems: Problems): number {
+  if (value instanceof Date && Number.isFinite(value.getTime())) return value.getTime();
+  const ms = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isFinite(ms)) return ms;
+  problems.push(`${path}: must be an instant with its offset, such as "2027-01-01T00:00:00Z", got ${describe(value)}`);
+  return 0;
+}
+
 /** `operations: { <name>: { type?: mini|premium, cost?: CostRule } }`. */
-export function parseOperationOverrides(input: unknown, problems: Problems): Record<string, OperationOverride> {
+export function parseOperationOverrides(input: unknown, problems: Problems, at = 'operations'): Record<string, OperationOverride> {
   if (input === undefined || input === null) return {};
   if (!isRecord(input)) {
-    problems.push(`operations: must be an object, got ${describe(input)}`);
+    problems.push(`${at}: must be an object, got ${describe(input)}`);
     return {};
   }
   const result: Record<string, OperationOverride> = {};
   for (const [name, body] of Object.entries(input)) {
-    const path = `operations.${name}`;
+    const path = `${at}.${name}`;
     if (!isRecord(body)) {
       problems.push(`${path}: must be an object with type and/or cost`);
       continue;

@@ -24,7 +24,16 @@ export interface Subscription {
   readonly billingCustomerId: string | null;
   /** Day of month (1–31) a billing cycle starts on; null for the UTC calendar month. */
   readonly billingAnchorDay: number | null;
+  /**
+   * enforce: monthly limits refuse calls. observe: every call is counted, recorded and billed and
+   * none is refused for a monthly limit; each would-be refusal is recorded with its reason. Null:
+   * the deployment's setting (metering.enforcement).
+   */
+  readonly enforcement: Enforcement | null;
 }
+
+export const ENFORCEMENT_MODES = ['enforce', 'observe'] as const;
+export type Enforcement = (typeof ENFORCEMENT_MODES)[number];
 
 export interface Organization {
   readonly id: string;

@@ -8,6 +8,8 @@ import type { TenantContext } from './tenant-context.js';
 export interface PlannedLine extends ChargeLine {
   /** Under metered billing, the organization's included amount (the line itself has no hard limit). */
   readonly included: number | null;
+  /** Observe mode: the limit that would apply, counted against but never refusing; null otherwise. */
+  readonly observedLimit: number | null;
   readonly resetsAtMs: number | null;
 }
 
@@ -28,7 +30,7 @@ function pickScope(limit: ScopedLimit, scope: ScopeKind): number | null {
  * monthly limit becomes an included amount, not a wall (its spending ceiling is, when set); namespace overrides and key caps stay
  * hard limits, since customers set them to protect themselves.
  */
-export function monthlyLines(context: TenantContext, limits: ResolvedLimits, type: InteractionType, period: Period): PlannedLine[] {
+export function monthlyLines(context: TenantContext, limits: ResolvedLimits, type: InteractionType, period: Period, observe = false): PlannedLine[] {
   const monthly = limits.monthly[type];
   return scopesOf(context).map(([scope, scopeId]) => {
     const limit = pickScope(monthly, scope);
@@ -36,10 +38,14 @@ export function monthlyLines(context: TenantContext, limits: ResolvedLimits, typ
     return {
       counter: Object.freeze({ scope, scopeId, metric: type, period: period.key, organizationId: context.organization.id }),
       amount: 0,
-      // Metered: the included amount is not a wall; the spending ceiling, when one is set, is.
-      limit: soft ? limits.billedCeiling[type] : limit,
+      ...hardOrObserved(soft ? limits.billedCeiling[type] : limit, observe),
       included: soft ? limit : null,
       resetsAtMs: period.endMs,
     };
   });
+}
+
+/** Metered: the included amount is not a wall; the spending ceiling, when one is set, is. Observe mode: no limit refuses. */
+function hardOrObserved(limit: number | null, observe: boolean): { limit: number | null; observedLimit: number | null } {
+  return observe ? { limit: null, observedLimit: limit } : { limit, observedLimit: null };
 }

@@ -58,7 +58,8 @@ export function createPlanCache(plans: Plans, settings: OutboxSettings) {
       },
       attribution(operation, type) {
         let found = attributions.get(operation);
-        if (!found) {
+        // A new catalogue version may move an operation to the other type.
+        if (!found || found.type !== type) {
           found = Object.freeze({
             organizationId: org.id,
             namespaceId: namespace?.id ?? null,

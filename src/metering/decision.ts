@@ -39,6 +39,8 @@ export interface Granted extends DecisionBase {
   readonly failOpen: boolean;
   /** What refund() needs; null when nothing was charged (replay, fail-open). */
   readonly receipt: ChargeRequest | null;
+  /** Observe mode: the reason a monthly limit would have refused this call ("quota:organization"); null otherwise. */
+  readonly observedRefusal: string | null;
 }
 
 export interface Refused extends DecisionBase {
@@ -60,7 +62,7 @@ export function granted(
   facts: CallFacts,
   scopes: readonly ScopeUsage[],
   rate: RateState | null,
-  extra: { replayed: boolean; overage: number; failOpen: boolean; receipt: ChargeRequest | null },
+  extra: { replayed: boolean; overage: number; failOpen: boolean; receipt: ChargeRequest | null; observedRefusal?: string | null },
 ): Granted {
   return {
     allowed: true,
@@ -77,6 +79,7 @@ export function granted(
     overage: extra.overage,
     failOpen: extra.failOpen,
     receipt: extra.receipt,
+    observedRefusal: extra.observedRefusal ?? null,
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createCatalogue, type Catalogue, type OperationOverride } from '../core/catalogue.js';
-import { DEFAULT_METERING, parseOperationOverrides, type MeteringConfig } from '../core/config.js';
+import type { Catalogue } from '../core/catalogue.js';
+import type { CatalogueSchedule } from '../core/catalogue-versions.js';
+import { DEFAULT_METERING, type MeteringConfig } from '../core/config.js';
 import { priceOperation, type PriceParameters } from '../core/cost.js';
 import { TollgateError, ok, type Result } from '../core/errors.js';
 import { holdingLimitsOf, type HoldingLimits } from '../core/holdings.js';
@@ -9,6 +10,7 @@ import { configInvalid, parsePlans, type Plans } from '../core/plans.js';
 import { silentLogger, type Clock, type Logger } from '../core/ports.js';
 import type { Attribution, ChargeRequest, QuotaLedger, Store, TenantDirectory } from '../stores/contract/index.js';
 import { createAuthenticator } from './authenticator.js';
+import { catalogueInForce, createOutboxVersioner, toCatalogueSchedule, type CatalogueOption } from './catalogue-pricing.js';
 import type { PlannedLine } from './charge-lines.js';
 import { createPlanCache } from './context-plan.js';
 import { granted, refused, type CallFacts, type Decision, type Refused, type ScopeUsage } from './decision.js';
@@ -25,8 +27,8 @@ export interface MeterOptions {
   readonly store: Pick<Store, 'ledger' | 'directory'>;
   /** Parsed plans, or the content of plans.yaml to validate. */
   readonly plans: Plans | unknown;
-  /** A catalogue, or operation overrides to apply to the defaults. */
-  readonly catalogue?: Catalogue | Record<string, OperationOverride>;
+  /** The catalogue's versions, or one catalogue, or operation overrides to apply to the defaults. */
+  readonly catalogue?: CatalogueOption;
   readonly keySecret: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -46,7 +48,10 @@ export interface ChargeOptions {
 
 export interface Meter {
   readonly plans: Plans;
+  /** The catalogue in force now (an operation's parameters and its rule on a 4xx). */
   readonly catalogue: Catalogue;
+  /** Every version; a charge is priced with the one in force at its instant. */
+  readonly catalogues: CatalogueSchedule;
   authenticate(rawKey: string | null | undefined): Promise<Result<TenantContext>>;
   /** Prices, checks every limit that applies, and charges atomically; never throws for expected outcomes. */
   charge(context: TenantContext, operation: string, options?: ChargeOptions): Promise<Decision>;
@@ -66,7 +71,9 @@ export function createMeter(options: MeterOptions): Meter {
   const logger = options.logger ?? silentLogger;
   const metering: MeteringConfig = { ...DEFAULT_METERING, ...options.metering };
   const plans = isPlans(options.plans) ? options.plans : parsePlans(options.plans);
-  const catalogue = toCatalogue(options.catalogue);
+  const catalogues = toCatalogueSchedule(options.catalogue);
+  const catalogue = catalogueInForce(catalogues, clock);
+  const versionedOutbox = createOutboxVersioner();
   if (!options.keySecret || options.keySecret.length < 32) throw configInvalid('meter', ['keySecret: must be at least 32 characters']);
   const ledger: QuotaLedger = options.store.ledger;
   const directory: TenantDirectory = options.store.directory;
@@ -98,9 +105,10 @@ export function createMeter(options: MeterOptions): Meter {
   };
 
   const decide = async (context: TenantContext, operation: string, charge: ChargeOptions): Promise<Decision> => {
-    const price = priceOperation(catalogue, operation, charge.parameters);
-    if (!price.ok) return refusedEarly(operation, price.error);
     const now = clock.now();
+    const priced = catalogues.at(now);
+    const price = priceOperation(priced.catalogue, operation, charge.parameters);
+    if (!price.ok) return refusedEarly(operation, price.error);
     const plan = plansCache.get(context, now);
     const limits = plan.limits;
     if (!limits.ok) {
@@ -133,7 +141,8 @@ export function createMeter(options: MeterOptions): Meter {
             expiresAtMs: now + metering.idempotencyTtlMs,
           }
         : null,
-      outbox: plan.outbox(type),
+      outbox: versionedOutbox(plan.outbox(type), priced.version),
+      catalogueVersion: priced.version,
     };
     const facts: CallFacts = { operation, type, cost, tier: limits.value.tier, isTrial: limits.value.isTrial, period };
     const org = context.organization;
@@ -180,6 +189,7 @@ export function createMeter(options: MeterOptions): Meter {
   return {
     plans,
     catalogue,
+    catalogues,
     async authenticate(rawKey) {
       const result = await authenticator.authenticate(rawKey);
       if (result.ok) toucher.touch(result.value.apiKey.id);
@@ -255,12 +265,4 @@ function hashed(fingerprint: string): string {
 
 function isPlans(value: unknown): value is Plans {
   return typeof value === 'object' && value !== null && (value as Plans).tiers instanceof Map;
-}
-
-function toCatalogue(value: MeterOptions['catalogue']): Catalogue {
-  if (value && typeof (value as Catalogue).get === 'function' && typeof (value as Catalogue).names === 'function') return value as Catalogue;
-  const problems: string[] = [];
-  const overrides = parseOperationOverrides(value ?? {}, problems);
-  if (problems.length) throw configInvalid('catalogue', problems);
-  return createCatalogue(overrides);
 }

@@ -6,12 +6,14 @@ import { BILLED_CEILING_FIELDS, parseLimitOverrides, type LimitOverrides, type P
 import { INTERACTION_TYPES, type InteractionType } from '../core/catalogue.js';
 import type { Clock } from '../core/ports.js';
 import {
+  ENFORCEMENT_MODES,
   ENVIRONMENT_TYPES,
   NO_CAP,
   PERMISSIONS,
   SUBSCRIPTION_STATUSES,
   type ApiKey,
   type ApiKeyCap,
+  type Enforcement,
   type EnvironmentType,
   type Namespace,
   type Organization,
@@ -29,6 +31,7 @@ export interface SubscriptionInput {
   readonly trialEndsAt?: number | null;
   readonly billingCustomerId?: string | null;
   readonly billingAnchorDay?: number | null;
+  readonly enforcement?: Enforcement | null;
 }
 
 export interface OrganizationInput {
@@ -93,6 +96,9 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
     if (!input) return;
     if (input.status !== undefined && !SUBSCRIPTION_STATUSES.includes(input.status)) {
       problems.push(`subscription.status: must be one of ${SUBSCRIPTION_STATUSES.join(', ')}`);
+    }
+    if (input.enforcement !== undefined && input.enforcement !== null && !ENFORCEMENT_MODES.includes(input.enforcement)) {
+      problems.push(`subscription.enforcement: must be one of ${ENFORCEMENT_MODES.join(', ')}, or null for the deployment's`);
     }
     const day = input.billingAnchorDay;
     if (day !== undefined && day !== null && (!Number.isInteger(day) || day < 1 || day > 31)) {
@@ -179,6 +185,7 @@ export function createTenancy(deps: { directory: TenantDirectory; plans: Plans; 
         meteredBilling: s.meteredBilling ?? false,
         billingCustomerId: s.billingCustomerId ?? null,
         billingAnchorDay: s.billingAnchorDay ?? null,
+        enforcement: s.enforcement ?? null,
       };
       const ceilingProblems = spendingCeilingProblems(plans, subscription, rateLimits, 'rate_limits');
       if (ceilingProblems.length) throw invalid(ceilingProblems);

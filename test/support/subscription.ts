@@ -10,6 +10,7 @@ export function subscriptionOf(patch: Partial<Subscription> = {}): Subscription 
     meteredBilling: false,
     billingCustomerId: null,
     billingAnchorDay: null,
+    enforcement: null,
     ...patch,
   };
 }

@@ -23,6 +23,7 @@ const line = (scope: 'organization' | 'namespace' | 'api_key', limit: number | n
   amount: 4,
   limit,
   included: null,
+  observedLimit: null,
   resetsAtMs: period.endMs,
 });
 

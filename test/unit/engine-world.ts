@@ -35,5 +35,6 @@ export const subscription = (s: Partial<Subscription> = {}): Subscription => ({
   meteredBilling: false,
   billingCustomerId: null,
   billingAnchorDay: null,
+  enforcement: null,
   ...s,
 });

@@ -69,6 +69,7 @@ describe('parseConfig: the whole input', () => {
         meterAggregation: 'per_minute',
       },
       operations: {},
+      catalogue: { versions: [{ version: 1, effectiveFromMs: 0, operations: {} }] },
       plans: config.plans,
       memory: { maxContentBytes: 15_000, maxFieldBytes: 16_384 },
     });

@@ -28,5 +28,6 @@ export function setUsageHeaders(reply: FastifyReply, decision: Decision, nowMs: 
   if (decision.allowed) {
     reply.header('x-usage-cost', String(decision.replayed ? 0 : decision.cost));
     if (decision.failOpen) reply.header('x-usage-unmetered', 'store-unavailable');
+    if (decision.observedRefusal) reply.header('x-usage-observed-refusal', decision.observedRefusal);
   }
 }

@@ -1,7 +1,7 @@
 /** Request schemas of the operator's API (/admin), every field bounded. */
 import { Type } from 'typebox';
 import { ReportQuery } from './usage-schemas.js';
-import { SUBSCRIPTION_STATUSES } from '../../core/tenants.js';
+import { ENFORCEMENT_MODES, SUBSCRIPTION_STATUSES } from '../../core/tenants.js';
 import { COUNT_MAX, Environment, Id, Name, Offset, PageSize, Permissions, RateLimits } from './common-schemas.js';
 import { NullableInteger, NullableString } from './nullable.js';
 
@@ -18,6 +18,7 @@ const Subscription = Type.Object(
     trial_ends_at: Type.Optional(DateTime),
     billing_customer_id: Type.Optional(NullableText),
     billing_anchor_day: Type.Optional(NullableInteger({ minimum: 1, maximum: 31 })),
+    enforcement: Type.Optional(Type.Union([...ENFORCEMENT_MODES.map((m) => Type.Literal(m)), Type.Null()], { description: "enforce or observe monthly limits; null: the deployment's setting" })),
   },
   { additionalProperties: false },
 );

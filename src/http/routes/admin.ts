@@ -5,12 +5,19 @@ import type { ScopeDirectory } from '../../analytics/usage-scopes.js';
 import { TollgateError } from '../../core/errors.js';
 import { parseMonth } from '../../core/periods.js';
 import type { Plans } from '../../core/plans.js';
-import { SUBSCRIPTION_STATUSES } from '../../core/tenants.js';
+import { SUBSCRIPTION_STATUSES, type Enforcement } from '../../core/tenants.js';
 import type { IssuedApiKey, Tenancy } from '../../tenancy/index.js';
 import { CreateNamespaceBody, CreateOrganizationBody, IdParams, KeyBody, PageQuery, UpdateNamespaceBody, UpdateOrganizationBody, UsageQuery } from './admin-schemas.js';
 import { toApiKeyJson, toEpoch, toNamespaceJson, toOrganizationJson } from './tenancy-mapper.js';
 
-type SubscriptionBody = { status?: (typeof SUBSCRIPTION_STATUSES)[number]; metered_billing?: boolean; trial_ends_at?: string | null; billing_customer_id?: string | null; billing_anchor_day?: number | null };
+type SubscriptionBody = {
+  status?: (typeof SUBSCRIPTION_STATUSES)[number];
+  metered_billing?: boolean;
+  trial_ends_at?: string | null;
+  billing_customer_id?: string | null;
+  billing_anchor_day?: number | null;
+  enforcement?: Enforcement | null;
+};
 
 const subscriptionInput = (s: SubscriptionBody | undefined) =>
   s && {
@@ -19,6 +26,7 @@ const subscriptionInput = (s: SubscriptionBody | undefined) =>
     ...(s.trial_ends_at !== undefined ? { trialEndsAt: toEpoch(s.trial_ends_at) ?? null } : {}),
     ...(s.billing_customer_id !== undefined ? { billingCustomerId: s.billing_customer_id } : {}),
     ...(s.billing_anchor_day !== undefined ? { billingAnchorDay: s.billing_anchor_day } : {}),
+    ...(s.enforcement !== undefined ? { enforcement: s.enforcement } : {}),
   };
 
 const issuedJson = (issued: IssuedApiKey) => ({ ...toApiKeyJson(issued.apiKey), key: issued.key });

@@ -17,6 +17,7 @@ export function toOrganizationJson(org: Organization) {
       metered_billing: s.meteredBilling,
       billing_customer_id: s.billingCustomerId,
       billing_anchor_day: s.billingAnchorDay,
+      enforcement: s.enforcement,
     },
     rate_limits: org.rateLimits,
     default_namespace_id: org.defaultNamespaceId,

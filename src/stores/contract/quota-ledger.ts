@@ -77,6 +77,12 @@ export interface ChargeRequest {
    * chargeOutboxEvents in src/billing/charge-outbox.ts. Absent or null: nothing.
    */
   readonly outbox?: ChargeOutbox | null;
+  /**
+   * The catalogue version that priced the charge (issue 12). Stores need not keep it: versions are
+   * immutable and take effect in order, so the instant a charge records names its version
+   * (CatalogueSchedule.catalogueVersionAt); the meter event carries it (ChargeOutbox.meter).
+   */
+  readonly catalogueVersion?: number;
 }
 
 /** A threshold a line reports: crossed when the line's counter goes from below `point` to at or above it. */
@@ -92,7 +98,12 @@ export interface ChargeOutbox {
   /** Per request line, the thresholds it reports, ascending ([] for none). */
   readonly marks: readonly (readonly ThresholdMark[])[];
   /** Metered billing with a billing customer: the charge (and its refund) is a meter event for that customer. */
-  readonly meter: { readonly customerId: string; readonly aggregation: 'per_call' | 'per_minute' } | null;
+  readonly meter: {
+    readonly customerId: string;
+    readonly aggregation: 'per_call' | 'per_minute';
+    /** The catalogue version that priced the charge (its meter event's catalogue_version); in the spec so that every store, Redis's stream too, keeps it. */
+    readonly catalogueVersion?: number;
+  } | null;
 }
 
 export interface RefusalRecord {

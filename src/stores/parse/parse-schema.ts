@@ -76,7 +76,7 @@ export const PARSE_CLASSES: readonly ClassSpec[] = [
   },
   {
     className: C.subscription,
-    fields: { plan_tier: S, status: S, trial_ends_at: D, metered_billing: B, billing_customer_id: S, billing_anchor_day: N },
+    fields: { plan_tier: S, status: S, trial_ends_at: D, metered_billing: B, enforcement: S, billing_customer_id: S, billing_anchor_day: N },
     indexes: {},
     masterOnly: true,
   },

@@ -50,6 +50,7 @@ export function toSubscription(o: ParseObject | null): Subscription {
     status: o ? status(o.status) : 'incomplete',
     trialEndsAt: o ? fromParseDate(o.trial_ends_at) : null,
     meteredBilling: o?.metered_billing === true,
+    enforcement: o?.enforcement === 'enforce' || o?.enforcement === 'observe' ? o.enforcement : null,
     billingCustomerId: o ? str(o.billing_customer_id) : null,
     billingAnchorDay: o ? num(o.billing_anchor_day) : null,
   };
@@ -77,6 +78,7 @@ export function subscriptionFields(s: Partial<Omit<Subscription, 'id'>>): Record
   if (s.status !== undefined) fields.status = s.status;
   if (s.trialEndsAt !== undefined) fields.trial_ends_at = s.trialEndsAt === null ? { __op: 'Delete' } : parseDate(s.trialEndsAt);
   if (s.meteredBilling !== undefined) fields.metered_billing = s.meteredBilling;
+  if (s.enforcement !== undefined) fields.enforcement = s.enforcement ?? { __op: 'Delete' };
   if (s.billingCustomerId !== undefined) fields.billing_customer_id = s.billingCustomerId ?? { __op: 'Delete' };
   if (s.billingAnchorDay !== undefined) fields.billing_anchor_day = s.billingAnchorDay ?? { __op: 'Delete' };
   return fields;

@@ -24,6 +24,7 @@ export const MIGRATIONS: readonly { readonly name: string; readonly sql: (schema
   { name: 'webhook endpoints', sql: WEBHOOK_ENDPOINTS },
   { name: 'outbox', sql: OUTBOX },
   { name: 'outbox of the ledger', sql: LEDGER_OUTBOX },
+  { name: 'organization enforcement', sql: (s) => `ALTER TABLE ${s}.organizations ADD COLUMN enforcement text;` },
 ];
 
 /** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */

@@ -32,6 +32,7 @@ export function toOrganization(row: Row): Organization {
       status: String(row.subscription_status) as SubscriptionStatus,
       trialEndsAt: numOrNull(row.trial_ends_at),
       meteredBilling: flag(row.metered_billing),
+      enforcement: row.enforcement === 'enforce' || row.enforcement === 'observe' ? row.enforcement : null,
       billingCustomerId: strOrNull(row.billing_customer_id),
       billingAnchorDay: numOrNull(row.billing_anchor_day),
     },

@@ -17,6 +17,7 @@ export function organizationColumns(org: Organization): Row {
     subscription_status: s.status,
     trial_ends_at: s.trialEndsAt,
     metered_billing: s.meteredBilling ? 1 : 0,
+    enforcement: s.enforcement,
     billing_customer_id: s.billingCustomerId,
     billing_anchor_day: s.billingAnchorDay,
     rate_limits: JSON.stringify(org.rateLimits),

@@ -289,6 +289,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_by_state ON outbox (state, created_at);
   CREATE INDEX outbox_by_organization ON outbox (organization_id, created_at);
   `,
+  // Whether an organization's monthly limits refuse calls or are only observed (null: the deployment's setting).
+  `
+  ALTER TABLE organizations ADD COLUMN enforcement TEXT;
+  `,
 ];
 
 export function migrate(db: Database.Database): { from: number; to: number } {

@@ -217,5 +217,16 @@ export function outboxSuite(h: StoreHarness): void {
       expect(revoked.filter((e) => e.payload.cause === 'namespace_deleted').map((e) => e.payload.api_key_id).sort()).toEqual(more.map((m) => m.context.apiKey.id).sort());
       for (const e of revoked) expect(e.payload).toMatchObject({ organization_id: org, prefix: expect.any(String) });
     });
+
+    it('an organization that observes its limits is kept so by the directory: served past them, each would-be refusal recorded', async () => {
+      const w = world();
+      const { context } = await w.tenant({ organization: { rateLimits: { max_mini_interactions_per_month: 4 }, subscription: { enforcement: 'observe' } } });
+      expect((await w.store.directory.getOrganization(context.organization.id))!.subscription.enforcement).toBe('observe');
+      expect(await w.meter.charge(context, 'add_memory_v1')).toMatchObject({ allowed: true, observedRefusal: null });
+      expect(await w.meter.charge(context, 'add_memory_v1')).toMatchObject({ allowed: true, observedRefusal: 'observed:quota:organization' });
+      const updated = await w.tenancy.updateOrganization(context.organization.id, { subscription: { enforcement: null } });
+      expect(updated.subscription.enforcement).toBeNull();
+      expect((await w.store.directory.getOrganization(context.organization.id))!.subscription.enforcement).toBeNull();
+    });
   });
 }
