@@ -3,6 +3,7 @@ import { CLIENT_ERROR_RULES, DEFAULT_OPERATIONS } from './catalogue.js';
 import { catalogueVersionProblems, type CatalogueVersionConfig } from './catalogue-versions.js';
 import { configInvalid, parsePlans, type Plans } from './plans.js';
 import { DEFAULT_THRESHOLD_PERCENTS, parseThresholdPercents } from './thresholds.js';
+import { ENFORCEMENT_MODES, type Enforcement } from './tenants.js';
 import { describe, isRecord, type Problems } from './validation.js';
 
 export const STORE_KINDS = ['sqlite', 'postgres', 'redis', 'parse', 'ram'] as const;
@@ -40,6 +41,8 @@ export interface MeteringConfig {
   readonly alertThresholds: readonly number[];
   /** Meter events for metered billing: one per call, or summed per customer, type and minute. */
   readonly meterAggregation: 'per_call' | 'per_minute';
+  /** enforce: monthly limits refuse calls; observe: counted, recorded and billed, never refused for them (an organization may say otherwise). */
+  readonly enforcement: Enforcement;
 }
 
 /** How long the HTTP server waits on a client; each bound closes the connection (408 where one can still be sent). */
@@ -149,6 +152,7 @@ export const DEFAULT_METERING: MeteringConfig = Object.freeze({
   events: Object.freeze({ enabled: true, retentionDays: 30 }),
   alertThresholds: DEFAULT_THRESHOLD_PERCENTS,
   meterAggregation: 'per_minute',
+  enforcement: 'enforce',
 });
 
 /**
@@ -193,6 +197,7 @@ export function parseConfig(input: unknown): Config {
     },
     alertThresholds: readThresholds(meteringInput.alertThresholds, problems),
     meterAggregation: readAggregation(meteringInput.meterAggregation, problems),
+    enforcement: readEnforcement(meteringInput.enforcement, problems),
   };
 
   const keySecret = read.string('keySecret');
@@ -501,4 +506,11 @@ function parseBilling(input: unknown, problems: string[]): BillingConfig {
   const stripeSecretKey = b.optionalString('stripeSecretKey');
   if (stripeSecretKey !== null && !/^(sk|rk)_(test|live)_\S+$/.test(stripeSecretKey)) problems.push('billing.stripeSecretKey: a Stripe secret key (sk_live_…, sk_test_…) or restricted key (rk_…)');
   return { stripeSecretKey, stripeApiBase, stripeApi: stripeApi === 'stream' ? 'stream' : 'v1', dispatch: b.boolean('dispatch', DEFAULT_BILLING.dispatch) };
+}
+
+function readEnforcement(input: unknown, problems: string[]): Enforcement {
+  if (input === undefined) return DEFAULT_METERING.enforcement;
+  if ((ENFORCEMENT_MODES as readonly unknown[]).includes(input)) return input as Enforcement;
+  problems.push(`metering.enforcement: one of ${ENFORCEMENT_MODES.join(', ')}, got ${JSON.stringify(input)}`);
+  return DEFAULT_METERING.enforcement;
 }

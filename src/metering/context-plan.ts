@@ -3,6 +3,7 @@ import type { Result } from '../core/errors.js';
 import { resolveLimits, type ResolvedLimits } from '../core/limit-resolution.js';
 import { periodOf, type Period } from '../core/periods.js';
 import type { Plans } from '../core/plans.js';
+import type { Enforcement } from '../core/tenants.js';
 import { thresholdPoint } from '../core/thresholds.js';
 import type { Attribution, ChargeOutbox } from '../stores/contract/index.js';
 import { monthlyLines, type PlannedLine } from './charge-lines.js';
@@ -25,6 +26,8 @@ export interface ContextPlan {
 
 /** The deployment's outbox settings (MeteringConfig). */
 export interface OutboxSettings {
+  /** The deployment's enforcement of monthly limits; an organization's own setting wins. */
+  readonly enforcement: Enforcement;
   readonly alertThresholds: readonly number[];
   readonly meterAggregation: 'per_call' | 'per_minute';
 }
@@ -40,6 +43,7 @@ export function createPlanCache(plans: Plans, settings: OutboxSettings) {
       nowMs,
     );
     const period = periodOf(nowMs, limits.ok ? limits.value.billingAnchorDay : null);
+    const observe = (org.subscription.enforcement ?? settings.enforcement) === 'observe';
     const lines = new Map<InteractionType, readonly PlannedLine[]>();
     const outboxes = new Map<InteractionType, ChargeOutbox | null>();
     const attributions = new Map<string, Attribution>();
@@ -48,7 +52,7 @@ export function createPlanCache(plans: Plans, settings: OutboxSettings) {
       period,
       lines(type) {
         let found = lines.get(type);
-        if (!found && limits.ok) lines.set(type, (found = monthlyLines(context, limits.value, type, period)));
+        if (!found && limits.ok) lines.set(type, (found = monthlyLines(context, limits.value, type, period, observe)));
         return found ?? [];
       },
       outbox(type) {
@@ -95,7 +99,7 @@ export function createPlanCache(plans: Plans, settings: OutboxSettings) {
 function chargeOutboxOf(lines: readonly PlannedLine[], limits: ResolvedLimits, billingCustomerId: string | null, settings: OutboxSettings): ChargeOutbox {
   const marks = lines.map((line) => {
     // Under metered billing a threshold is a share of the included amount (past 100 %: overage), not of a spending ceiling.
-    const limit = line.included ?? line.limit;
+    const limit = line.included ?? line.limit ?? line.observedLimit;
     if (limit === null || limit <= 0) return [];
     return settings.alertThresholds.map((percent) => Object.freeze({ percent, point: thresholdPoint(limit, percent), limit }));
   });

@@ -17,6 +17,7 @@ import { granted, refused, type CallFacts, type Decision, type Refused, type Sco
 import { createKeyToucher } from './key-touch.js';
 import { rateWindows } from './rate-windows.js';
 import { limitRefusal, rateRefusal } from './refusals.js';
+import { limitRefusalReason, OBSERVED_PREFIX } from '../core/charge-rules.js';
 import { systemClock } from './system-clock.js';
 import type { TenantContext } from './tenant-context.js';
 
@@ -104,6 +105,19 @@ export function createMeter(options: MeterOptions): Meter {
     }
   };
 
+  /**
+   * Observe mode: the call was granted and counted; that a monthly limit would have refused it is
+   * recorded as a refusal whose reason says so ("observed:quota:organization"), so that reports and
+   * usage.refused summaries show it.
+   */
+  const recordObservedRefusal = async (request: ChargeRequest, reason: string) => {
+    try {
+      await ledger.recordRefusal({ id: randomUUID(), atMs: request.atMs, day: request.day, attribution: request.attribution, cost: request.cost, reason });
+    } catch (err) {
+      logger.warn({ err, reason }, 'could not record an observed refusal');
+    }
+  };
+
   const decide = async (context: TenantContext, operation: string, charge: ChargeOptions): Promise<Decision> => {
     const now = clock.now();
     const priced = catalogues.at(now);
@@ -122,6 +136,7 @@ export function createMeter(options: MeterOptions): Meter {
       amount: cost,
       limit: line.limit,
       included: line.included,
+      observedLimit: line.observedLimit,
       resetsAtMs: line.resetsAtMs,
     }));
     const rates = rateWindows(context, limits.value.ratePerMinute, metering.rateWindowMs);
@@ -178,11 +193,14 @@ export function createMeter(options: MeterOptions): Meter {
           : limitRefusal(lines[result.refusedBy]!, result.used[result.refusedBy]!, { ...facts, tier: limits.value.tier, period, nowMs: now });
       return refused(facts, refusal.error, refusal.retryAfterSeconds, scopes, result.rate);
     }
+    const observedRefusal = result.replayed ? null : observedRefusalOf(lines, result.used);
+    if (observedRefusal) await recordObservedRefusal(request, observedRefusal);
     return granted(facts, scopes, result.rate, {
       replayed: result.replayed,
       overage: result.replayed ? 0 : overageOf(lines, result.used),
       failOpen: false,
       receipt: result.replayed ? null : request,
+      observedRefusal,
     });
   };
 
@@ -228,7 +246,7 @@ function refusedEarly(operation: string, error: TollgateError, cost = 0): Refuse
 }
 
 function scopeUsage(line: PlannedLine, used: number): ScopeUsage {
-  const limit = line.limit ?? line.included;
+  const limit = line.limit ?? line.included ?? line.observedLimit;
   return {
     scope: line.counter.scope,
     scopeId: line.counter.scopeId,
@@ -238,6 +256,15 @@ function scopeUsage(line: PlannedLine, used: number): ScopeUsage {
     remaining: limit === null ? null : Math.max(0, limit - used),
     resetsAtMs: line.resetsAtMs,
   };
+}
+
+/** The first line (in refusal order) whose observed limit the charge went past: what enforcement would have refused it for. */
+function observedRefusalOf(lines: readonly PlannedLine[], used: readonly number[]): string | null {
+  for (let i = 0; i < lines.length; i++) {
+    const { observedLimit, counter } = lines[i]!;
+    if (observedLimit !== null && used[i]! > observedLimit) return `${OBSERVED_PREFIX}${limitRefusalReason(counter.scope, counter.metric)}`;
+  }
+  return null;
 }
 
 function overageOf(lines: readonly PlannedLine[], used: readonly number[]): number {

@@ -67,6 +67,7 @@ describe('parseConfig: the whole input', () => {
         events: { enabled: true, retentionDays: 30 },
         alertThresholds: [80, 95, 100],
         meterAggregation: 'per_minute',
+        enforcement: 'enforce',
       },
       operations: {},
       catalogue: { versions: [{ version: 1, effectiveFromMs: 0, operations: {} }] },
