@@ -41,6 +41,11 @@ export interface StripeMeterClient {
   sendEvents(events: readonly StripeMeterEvent[], options?: { readonly concurrency?: number }): Promise<MeterDelivery[]>;
   /** v2 stream: 1 to 100 events in one request; `delivered` means accepted for Stripe's checks. */
   sendStreamBatch(events: readonly StripeMeterEvent[]): Promise<MeterDelivery>;
+  /**
+   * What Stripe holds for a customer on the meter of `eventName` in [startSeconds, endSeconds): the
+   * meter's event summary (its aggregated value). Null when the account has no such meter.
+   */
+  summarize(customerId: string, eventName: string, startSeconds: number, endSeconds: number): Promise<number | null>;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -71,6 +76,19 @@ export function createStripeMeterClient(options: StripeMeterClientOptions): Stri
     sendEvent,
     sendEvents: (events, sendOptions) => sendPerMeter(events, sendEvent, sendOptions?.concurrency ?? 4),
     sendStreamBatch: (events) => sendStreamBatch(stripe, session, events, clock),
+    async summarize(customerId, eventName, startSeconds, endSeconds) {
+      let meterId: string | null = null;
+      for await (const meter of stripe.billing.meters.list({ limit: 100 })) {
+        if (meter.event_name === eventName) {
+          meterId = meter.id;
+          break;
+        }
+      }
+      if (meterId === null) return null;
+      let total = 0;
+      for await (const summary of stripe.billing.meters.listEventSummaries(meterId, { customer: customerId, start_time: startSeconds, end_time: endSeconds })) total += summary.aggregated_value;
+      return total;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CliIo } from './cli-context.js';
 import { registerCatalogueCommands } from './commands/catalogue.js';
+import { registerBillingCommands } from './commands/billing.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerKeyCommands } from './commands/key.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -28,6 +29,7 @@ export function createProgram(io: CliIo): Command {
   registerExportCommand(program, io);
   registerParseCommands(program, io);
   registerOutboxCommands(program, io);
+  registerBillingCommands(program, io);
   registerCatalogueCommands(program, io);
   return program;
 }

@@ -71,7 +71,7 @@ class StripeFailure extends Error {
   }
 }
 
-export async function startFakeStripe(options: { readonly secretKey?: string; readonly clock?: Clock } = {}): Promise<FakeStripe> {
+export async function startFakeStripe(options: { readonly secretKey?: string; readonly clock?: Clock; readonly meterEventNames?: readonly string[] } = {}): Promise<FakeStripe> {
   const clock = options.clock ?? { now: () => Date.now() };
   const secretKey = options.secretKey ?? `sk_test_${randomBytes(12).toString('hex')}`;
   const events: AcceptedMeterEvent[] = [];
@@ -91,7 +91,10 @@ export async function startFakeStripe(options: { readonly secretKey?: string; re
   function route(request: IncomingMessage, body: string): Answer {
     const failure = failures.shift();
     if (failure) return injected(failure);
-    const path = (request.url ?? '').split('?')[0];
+    const path = (request.url ?? '').split('?')[0]!;
+    if (request.method === 'GET' && path === '/v1/billing/meters') return listMeters(request);
+    const summaries = /^\/v1\/billing\/meters\/([^/]+)\/event_summaries$/.exec(path);
+    if (request.method === 'GET' && summaries) return eventSummaries(request, summaries[1]!);
     if (request.method !== 'POST') throw new StripeFailure(error(404, 'invalid_request_error', `Unrecognized request URL (${request.method}: ${path}).`));
     if (path === '/v1/billing/meter_events') return createMeterEvent(request, body);
     if (path === '/v2/billing/meter_event_session') return createSession(request);
@@ -131,6 +134,49 @@ export async function startFakeStripe(options: { readonly secretKey?: string; re
     return {
       status: 200,
       body: { object: 'billing.meter_event', created: Math.floor(clock.now() / 1000), event_name: eventName, identifier, livemode: false, payload, timestamp: timestampSeconds },
+    };
+  }
+
+  /** The meters the account has: one per event name Tollgate sends (tollgate_mini, tollgate_premium). */
+  const meters = (options.meterEventNames ?? ['tollgate_mini', 'tollgate_premium']).map((eventName, i) => ({ id: `mtr_fake_${i}_${eventName}`, eventName }));
+
+  function listMeters(request: IncomingMessage): Answer {
+    requireSecretKey(request, secretKey);
+    return {
+      status: 200,
+      body: {
+        object: 'list',
+        url: '/v1/billing/meters',
+        has_more: false,
+        data: meters.map((m) => ({ id: m.id, object: 'billing.meter', event_name: m.eventName, status: 'active', default_aggregation: { formula: 'sum' }, customer_mapping: { event_payload_key: 'stripe_customer_id', type: 'by_id' } })),
+      },
+    };
+  }
+
+  /** Stripe's checks: customer, start_time and end_time required, whole seconds, start before end; the sum of the customer's events in [start, end). */
+  function eventSummaries(request: IncomingMessage, meterId: string): Answer {
+    requireSecretKey(request, secretKey);
+    const meter = meters.find((m) => m.id === meterId);
+    if (!meter) throw new StripeFailure(error(404, 'invalid_request_error', `No such billing meter: '${meterId}'`, { code: 'resource_missing', param: 'id' }));
+    const query = new URLSearchParams((request.url ?? '').split('?')[1] ?? '');
+    const customer = query.get('customer');
+    if (!customer) throw invalidParam('customer', 'Missing required param: customer.');
+    const [start, end] = ['start_time', 'end_time'].map((name) => {
+      const text = query.get(name);
+      if (text === null) throw invalidParam(name, `Missing required param: ${name}.`);
+      if (!/^\d+$/.test(text)) throw invalidParam(name, `Invalid integer: ${text}`);
+      return Number(text);
+    }) as [number, number];
+    if (start >= end) throw invalidParam('start_time', 'start_time must be before end_time.');
+    const value = events.filter((e) => e.eventName === meter.eventName && e.customerId === customer && e.timestampSeconds >= start && e.timestampSeconds < end).reduce((sum, e) => sum + e.value, 0);
+    return {
+      status: 200,
+      body: {
+        object: 'list',
+        url: `/v1/billing/meters/${meterId}/event_summaries`,
+        has_more: false,
+        data: [{ id: `mtrusg_${randomBytes(6).toString('hex')}`, object: 'billing.meter_event_summary', aggregated_value: value, start_time: start, end_time: end, livemode: false, meter: meterId }],
+      },
     };
   }
 
