@@ -80,6 +80,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('billing.stripeApiBase', env.TOLLGATE_STRIPE_API_BASE);
   set('billing.stripeApi', env.TOLLGATE_STRIPE_API);
   set('billing.dispatch', boolean(env.TOLLGATE_OUTBOX_DISPATCH));
+  set('billing.leaseMs', number(env.TOLLGATE_OUTBOX_LEASE_MS));
+  set('billing.retryBaseMs', number(env.TOLLGATE_OUTBOX_RETRY_BASE_MS));
   set('metering.meterAggregation', env.TOLLGATE_METER_AGGREGATION);
   set('metering.enforcement', env.TOLLGATE_ENFORCEMENT);
   return out;

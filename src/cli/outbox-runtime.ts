@@ -1,4 +1,5 @@
 import { createOutboxDispatcher, type OutboxDispatcher } from '../billing/outbox-dispatcher.js';
+import { METER_RETRY, WEBHOOK_RETRY } from '../billing/outbox-backoff.js';
 import { createStripeMeterClient } from '../billing/stripe-meter-client.js';
 import type { Logger } from '../core/ports.js';
 import type { Runtime } from './runtime.js';
@@ -28,6 +29,9 @@ export function serverDispatcher(runtime: Runtime, logger: Logger): OutboxDispat
       : null,
     clock,
     logger,
+    leaseMs: config.billing.leaseMs,
+    webhookRetry: { ...WEBHOOK_RETRY, baseMs: config.billing.retryBaseMs },
+    meterRetry: { ...METER_RETRY, baseMs: Math.min(METER_RETRY.baseMs, config.billing.retryBaseMs) },
     refusalSummaries: { log: store.log, intervalMs: REFUSAL_SUMMARY_INTERVAL_MS },
   });
 }

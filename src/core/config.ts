@@ -21,9 +21,13 @@ export interface BillingConfig {
   readonly stripeApi: 'v1' | 'stream';
   /** Whether this server process runs an outbox dispatcher (every process may; leases keep them apart). */
   readonly dispatch: boolean;
+  /** How long a dispatcher holds what it leased: a crashed one's entries go to another after this. */
+  readonly leaseMs: number;
+  /** The first retry's backoff step (doubling per attempt, capped): src/billing/outbox-backoff.ts. */
+  readonly retryBaseMs: number;
 }
 
-export const DEFAULT_BILLING: BillingConfig = Object.freeze({ stripeSecretKey: null, stripeApiBase: null, stripeApi: 'v1', dispatch: true });
+export const DEFAULT_BILLING: BillingConfig = Object.freeze({ stripeSecretKey: null, stripeApiBase: null, stripeApi: 'v1', dispatch: true, leaseMs: 60_000, retryBaseMs: 5_000 });
 
 export interface MeteringConfig {
   /** Serve calls uncounted when the usage store cannot be reached (instead of 503). */
@@ -505,7 +509,14 @@ function parseBilling(input: unknown, problems: string[]): BillingConfig {
   if (stripeApiBase !== null && !/^https?:\/\/[^\s/]+/.test(stripeApiBase)) problems.push(`billing.stripeApiBase: an http(s) URL, got ${JSON.stringify(stripeApiBase)}`);
   const stripeSecretKey = b.optionalString('stripeSecretKey');
   if (stripeSecretKey !== null && !/^(sk|rk)_(test|live)_\S+$/.test(stripeSecretKey)) problems.push('billing.stripeSecretKey: a Stripe secret key (sk_live_…, sk_test_…) or restricted key (rk_…)');
-  return { stripeSecretKey, stripeApiBase, stripeApi: stripeApi === 'stream' ? 'stream' : 'v1', dispatch: b.boolean('dispatch', DEFAULT_BILLING.dispatch) };
+  return {
+    stripeSecretKey,
+    stripeApiBase,
+    stripeApi: stripeApi === 'stream' ? 'stream' : 'v1',
+    dispatch: b.boolean('dispatch', DEFAULT_BILLING.dispatch),
+    leaseMs: b.integer('leaseMs', DEFAULT_BILLING.leaseMs, 1_000, 3_600_000),
+    retryBaseMs: b.integer('retryBaseMs', DEFAULT_BILLING.retryBaseMs, 100, 3_600_000),
+  };
 }
 
 function readEnforcement(input: unknown, problems: string[]): Enforcement {

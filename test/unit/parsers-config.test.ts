@@ -52,7 +52,7 @@ describe('parseConfig: the whole input', () => {
       http: DEFAULT_HTTP,
       authThrottle: { windowMs: 60_000, maxFailuresPerClient: 20, maxFailuresPerKey: 20, maxTracked: 10_000 },
       managementCallsPerMinute: 120,
-      billing: { stripeSecretKey: null, stripeApiBase: null, stripeApi: 'v1', dispatch: true },
+      billing: { stripeSecretKey: null, stripeApiBase: null, stripeApi: 'v1', dispatch: true, leaseMs: 60_000, retryBaseMs: 5_000 },
       store: { kind: 'sqlite', sqlitePath: './data/tollgate.db', databaseUrl: null, postgresSchema: 'tollgate', redisUrl: null, redisKeyPrefix: 'tollgate:', parse: null },
       keySecret: 'x'.repeat(32),
       keySecretFile: null,
