@@ -13,8 +13,8 @@
  * any later one, so an endpoint hears of each threshold at most once per period.
  */
 import type { InteractionType } from '../core/catalogue.js';
-import { thresholdPoint } from '../core/thresholds.js';
-export { DEFAULT_THRESHOLD_PERCENTS, parseThresholdPercents, thresholdPoint } from '../core/thresholds.js';
+import { thresholdDedupKey, thresholdPoint } from '../core/thresholds.js';
+export { DEFAULT_THRESHOLD_PERCENTS, parseThresholdPercents, thresholdDedupKey, thresholdPoint } from '../core/thresholds.js';
 import { DEFAULT_THRESHOLD_PERCENTS } from '../core/thresholds.js';
 import type { ChargeRequest, ScopeKind } from '../stores/contract/index.js';
 
@@ -94,9 +94,6 @@ export function findThresholdCrossings(charge: ChargeFigures, percents: readonly
   return crossings;
 }
 
-export function thresholdDedupKey(periodKey: string, line: Pick<ThresholdLine, 'scope' | 'scopeId' | 'type'>, percent: number): string {
-  return `usage.threshold:${periodKey}:${line.scope}:${line.scopeId}:${line.type}:${percent}`;
-}
 
 /**
  * The threshold lines of a granted charge: one per interaction counter that has a limit (or, with

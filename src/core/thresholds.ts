@@ -38,3 +38,8 @@ export function parseThresholdPercents(input: unknown, path: string): readonly n
   if (problems.length > 0) throw new TollgateError('CONFIG_INVALID', { message: problems.join('; '), details: { path, problems } });
   return Object.freeze([...new Set(input as number[])].sort((a, b) => a - b));
 }
+
+/** What makes a threshold event unique: period, scope, interaction type and threshold (the outbox keeps one per key). */
+export function thresholdDedupKey(periodKey: string, line: { readonly scope: string; readonly scopeId: string; readonly type: string }, percent: number): string {
+  return `usage.threshold:${periodKey}:${line.scope}:${line.scopeId}:${line.type}:${percent}`;
+}

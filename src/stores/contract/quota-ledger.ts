@@ -74,7 +74,7 @@ export interface ChargeRequest {
   /**
    * What the charge writes to the outbox in its own transaction when granted (threshold crossings,
    * a meter event) and its refund when applied (a meter event giving it back): see
-   * chargeOutboxEvents in src/billing/charge-outbox.ts. Absent or null: nothing.
+   * chargeOutboxEvents in src/stores/shared/charge-outbox.ts. Absent or null: nothing.
    */
   readonly outbox?: ChargeOutbox | null;
   /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isActiveKey, keyLimitRefusal } from '../../core/key-limits.js';
 import { TollgateError } from '../../core/errors.js';
-import { keyRevokedEvents, planChangedEvents } from '../../billing/webhook-events.js';
+import { keyRevokedEvents, planChangedEvents } from '../shared/tenant-events.js';
 import type { ApiKey } from '../../core/tenants.js';
 import type { Outbox, OutboxEvent, Page, TenantChange, TenantDirectory } from '../contract/index.js';
 import type { BatchRequest, ParseClient, ParseObject } from './parse-client.js';

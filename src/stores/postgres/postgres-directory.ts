@@ -1,7 +1,7 @@
 import { TollgateError } from '../../core/errors.js';
 import { keyLimitRefusal } from '../../core/key-limits.js';
 import type { Clock } from '../../core/ports.js';
-import { keyRevokedEvents, planChangedEvents } from '../../billing/webhook-events.js';
+import { keyRevokedEvents, planChangedEvents } from '../shared/tenant-events.js';
 import type { OutboxEvent, TenantChange, TenantDirectory } from '../contract/index.js';
 import { toRevokedKey } from '../shared/record-rows.js';
 import { applyOrganizationPatch, newOrganizationRecord } from '../shared/tenant-records.js';

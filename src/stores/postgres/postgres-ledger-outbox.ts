@@ -11,7 +11,7 @@
  * serialized once, and sent only when outbox_after_group asks for them. Meter events, one per
  * charge, are sent whole.
  */
-import { meterOutboxEvent, thresholdEventTemplate } from '../../billing/charge-outbox.js';
+import { meterOutboxEvent, thresholdEventTemplate } from '../shared/charge-outbox.js';
 import type { Attribution, CounterRef, LedgerJob, OutboxEvent, ThresholdMark } from '../contract/index.js';
 import { outboxEventsJson } from './postgres-outbox.js';
 

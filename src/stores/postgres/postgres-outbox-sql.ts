@@ -6,7 +6,7 @@
  * `outbox_after_group(apply_ledger_group($1), $2)`: one statement, one round trip, one transaction,
  * and only for groups that may write something (the old statement otherwise).
  *
- * The rule is chargeOutboxEvents's (src/billing/charge-outbox.ts): a granted charge writes each
+ * The rule is chargeOutboxEvents's (src/stores/shared/charge-outbox.ts): a granted charge writes each
  * threshold its line crossed (used − amount < point <= used), with the payload
  * `{ charge_id, ...template, used_before, used }` (thresholdEventTemplate gives the template), and
  * its meter event; a refund the ledger applied writes its meter event. A refund is applied when its

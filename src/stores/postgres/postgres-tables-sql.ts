@@ -282,7 +282,7 @@ CREATE INDEX webhook_endpoints_by_organization ON ${s}.webhook_endpoints (organi
  * The outbox (issue 12) and outbox_write, which writes events as entries in the caller's
  * transaction: a meter event is one entry, a webhook event one per endpoint of its organization
  * that wants its type; a dedup key written before is ignored. Event ids are computed the same way
- * as outboxEventId (src/billing/charge-outbox.ts): evt_ and the first 32 hex digits of SHA-256.
+ * as outboxEventId (src/stores/shared/charge-outbox.ts): evt_ and the first 32 hex digits of SHA-256.
  */
 export const OUTBOX = (s: string) => `
 CREATE TABLE ${s}.outbox (

@@ -1,4 +1,4 @@
-import { keyRevokedEvents, planChangedEvents } from '../../billing/webhook-events.js';
+import { keyRevokedEvents, planChangedEvents } from '../shared/tenant-events.js';
 import { isActiveKey, keyLimitRefusal } from '../../core/key-limits.js';
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';

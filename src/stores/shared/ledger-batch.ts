@@ -7,7 +7,7 @@
  * rules from src/core/charge-rules.ts natively.
  */
 import { RATE_REFUSAL, evaluateWindows, findRefusingLine, limitRefusalReason, windowStartOf } from '../../core/charge-rules.js';
-import { chargeOutboxEvents } from '../../billing/charge-outbox.js';
+import { chargeOutboxEvents } from './charge-outbox.js';
 import type { Attribution, ChargeRequest, ChargeResult, CounterRef, OutboxEvent, RateState, RefusalRecord, UsageEvent } from '../contract/index.js';
 
 export interface StoredIdempotency {

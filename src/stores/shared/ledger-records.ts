@@ -8,7 +8,7 @@
  * so that folding a record builds no key strings: a sink folds every charge a busy Redis decides.
  */
 import { RATE_REFUSAL, limitRefusalReason, windowStartOf } from '../../core/charge-rules.js';
-import { chargeOutboxEvents } from '../../billing/charge-outbox.js';
+import { chargeOutboxEvents } from './charge-outbox.js';
 import type { Attribution, ChargeRequest, CounterRef, LedgerRecord, OutboxEvent, UsageEvent } from '../contract/index.js';
 import { attributionKeysOf, counterKey, type InteractionDelta, type RefusalDelta, type RollupDelta, type StoredIdempotency } from './ledger-batch.js';
 

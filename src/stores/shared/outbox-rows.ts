@@ -2,7 +2,7 @@
  * Outbox entries from events (fan-out to webhook endpoints) and from rows of the SQL stores' outbox
  * table. SQLite, PostgreSQL and the in-memory store write the same entries.
  */
-import { outboxEventId } from '../../billing/charge-outbox.js';
+import { outboxEventId } from './charge-outbox.js';
 import type { OutboxEntry, OutboxEvent, OutboxQuery, OutboxState, OutboxTopic, WebhookEndpoint } from '../contract/index.js';
 import { numOrNull, strOrNull, type Row } from './record-rows.js';
 

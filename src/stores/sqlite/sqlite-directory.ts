@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { keyLimitRefusal } from '../../core/key-limits.js';
 import { TollgateError } from '../../core/errors.js';
 import type { Clock } from '../../core/ports.js';
-import { keyRevokedEvents, planChangedEvents } from '../../billing/webhook-events.js';
+import { keyRevokedEvents, planChangedEvents } from '../shared/tenant-events.js';
 import type { OutboxEvent, TenantChange, TenantDirectory } from '../contract/index.js';
 import { toRevokedKey } from '../shared/record-rows.js';
 import { applyNamespacePatch, applyOrganizationPatch, newOrganizationRecord } from '../shared/tenant-records.js';

@@ -4,7 +4,7 @@
  * entry; dead letters stay until retried.
  */
 import { describe, expect, it } from 'vitest';
-import { outboxEventId } from '../../../src/billing/charge-outbox.js';
+import { outboxEventId } from '../../../src/stores/shared/charge-outbox.js';
 import type { OutboxEntry, OutboxEvent } from '../../../src/stores/contract/index.js';
 import type { World } from '../../support/world.js';
 import type { StoreHarness } from '../harnesses.js';

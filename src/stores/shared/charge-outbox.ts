@@ -6,8 +6,8 @@
  * the same answers.
  */
 import { createHash } from 'node:crypto';
-import type { Attribution, ChargeRequest, CounterRef, OutboxEvent, ThresholdMark } from '../stores/contract/index.js';
-import { thresholdDedupKey } from './thresholds.js';
+import type { Attribution, ChargeRequest, CounterRef, OutboxEvent, ThresholdMark } from '../contract/index.js';
+import { thresholdDedupKey } from '../../core/thresholds.js';
 
 const MINUTE_MS = 60_000;
 /** A meter event summed per minute waits this long past its minute for charges still committing. */
