@@ -58,6 +58,8 @@ export interface FakeStripe {
   readonly requests: readonly RecordedRequest[];
   /** The next `count` requests answer `status` (429 with Retry-After when given), whatever they are. */
   failNext(count: number, answer: { readonly status: 429 | 500 | 502 | 503; readonly retryAfterSeconds?: number }): void;
+  /** While down, every request answers 503 (an outage), until set back. */
+  setDown(down: boolean): void;
   /** The sum of accepted values for one customer and event name. */
   sum(customerId: string, eventName: string): number;
   close(): Promise<void>;
@@ -80,6 +82,7 @@ export async function startFakeStripe(options: { readonly secretKey?: string; re
   const seenIdentifiers = new Map<string, number>();
   const sessions = new Map<string, number>();
   const failures: { status: number; retryAfterSeconds?: number }[] = [];
+  let down = false;
 
   function claimIdentifier(identifier: string): boolean {
     const seenAt = seenIdentifiers.get(identifier);
@@ -89,7 +92,7 @@ export async function startFakeStripe(options: { readonly secretKey?: string; re
   }
 
   function route(request: IncomingMessage, body: string): Answer {
-    const failure = failures.shift();
+    const failure = down ? { status: 503 } : failures.shift();
     if (failure) return injected(failure);
     const path = (request.url ?? '').split('?')[0]!;
     if (request.method === 'GET' && path === '/v1/billing/meters') return listMeters(request);
@@ -259,6 +262,9 @@ export async function startFakeStripe(options: { readonly secretKey?: string; re
     requests,
     failNext(count, answer) {
       for (let i = 0; i < count; i++) failures.push({ ...answer });
+    },
+    setDown(value) {
+      down = value;
     },
     sum: (customerId, eventName) => events.filter((e) => e.customerId === customerId && e.eventName === eventName).reduce((total, e) => total + e.value, 0),
     close: () =>

@@ -34,13 +34,15 @@ export interface WebhookReceiver {
   readonly attempts: number;
   /** Stops taking deliveries until `comeBack()`, or for `forMs` when given. */
   goDown(outage: ReceiverOutage, forMs?: number): Promise<void>;
+  /** Takes deliveries at another path too, checked with that path's own secret (one receiver for many endpoints); returns its URL. */
+  route(path: string, secret: string): string;
   comeBack(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startWebhookReceiver(options: { readonly secret: string; readonly path?: string }): Promise<WebhookReceiver> {
-  const verifier = new Webhook(options.secret);
   const path = options.path ?? '/hooks';
+  const verifiers = new Map<string, Webhook>([[path, new Webhook(options.secret)]]);
   const deliveries: ReceivedDelivery[] = [];
   const rejected: RejectedDelivery[] = [];
   const sockets = new Set<Socket>();
@@ -56,7 +58,8 @@ export async function startWebhookReceiver(options: { readonly secret: string; r
       attempts += 1;
       const body = Buffer.concat(chunks).toString('utf8');
       if (outage === 'unavailable') return void response.writeHead(503, { 'retry-after': '1' }).end();
-      if (request.method !== 'POST' || request.url !== path) return void response.writeHead(404).end();
+      const verifier = verifiers.get(request.url ?? '');
+      if (request.method !== 'POST' || !verifier) return void response.writeHead(404).end();
       try {
         verifier.verify(body, request.headers as Record<string, string>, { jsonParse: false });
       } catch (failure) {
@@ -68,7 +71,7 @@ export async function startWebhookReceiver(options: { readonly secret: string; r
         timestampSeconds: Number(request.headers['webhook-timestamp']),
         headers: request.headers,
         body,
-        path: request.url,
+        path: request.url!,
       });
       response.writeHead(204).end();
     });
@@ -114,6 +117,10 @@ export async function startWebhookReceiver(options: { readonly secret: string; r
     rejected,
     get attempts() {
       return attempts;
+    },
+    route(routePath, secret) {
+      verifiers.set(routePath, new Webhook(secret));
+      return `http://127.0.0.1:${port}${routePath}`;
     },
     async goDown(kind, forMs) {
       if (outageTimer) clearTimeout(outageTimer);
