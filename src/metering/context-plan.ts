@@ -96,7 +96,8 @@ export function createPlanCache(plans: Plans, settings: OutboxSettings) {
   };
 }
 
-function chargeOutboxOf(lines: readonly PlannedLine[], limits: ResolvedLimits, billingCustomerId: string | null, settings: OutboxSettings): ChargeOutbox {
+/** Null when a charge can write nothing (no limit to cross, no billing customer): stores then skip the outbox entirely. */
+function chargeOutboxOf(lines: readonly PlannedLine[], limits: ResolvedLimits, billingCustomerId: string | null, settings: OutboxSettings): ChargeOutbox | null {
   const marks = lines.map((line) => {
     // Under metered billing a threshold is a share of the included amount (past 100 %: overage), not of a spending ceiling.
     const limit = line.included ?? line.limit ?? line.observedLimit;
@@ -104,5 +105,6 @@ function chargeOutboxOf(lines: readonly PlannedLine[], limits: ResolvedLimits, b
     return settings.alertThresholds.map((percent) => Object.freeze({ percent, point: thresholdPoint(limit, percent), limit }));
   });
   const meter = limits.meteredBilling && billingCustomerId ? Object.freeze({ customerId: billingCustomerId, aggregation: settings.meterAggregation }) : null;
+  if (meter === null && marks.every((m) => m.length === 0)) return null;
   return Object.freeze({ marks, meter });
 }
