@@ -8,6 +8,9 @@ export type { UsageReport };
 export type InteractionType = 'mini' | 'premium';
 export const INTERACTION_TYPES: readonly InteractionType[] = ['mini', 'premium'];
 export type TypeUsage = UsageReport['interactions'][InteractionType];
+/** Under metered billing (null otherwise): per type, what the plan includes, what was used, the overage past it and the spending ceiling. */
+export type BillingReport = NonNullable<UsageReport['billing']>;
+export type TypeBilling = BillingReport[InteractionType];
 export type NamespaceUsage = UsageReport['namespaces'][number];
 export type ApiKeyUsage = UsageReport['api_keys'][number];
 export type DayUsage = UsageReport['daily'][number];

@@ -48,6 +48,15 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
+/** Chromium on the dashboard's sign-in form, in a desktop window and en-US figures. */
+export async function openDashboard(baseUrl: string): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  await page.goto(`${baseUrl}/dashboard`);
+  await page.waitForSelector('form.sign-in');
+  return { browser, page };
+}
+
 /** Signs out if signed in, then in with this key, and waits until the page has loaded what it shows. */
 export async function signIn(page: Page, kind: 'api_key' | 'admin', key: string): Promise<void> {
   if (await page.isVisible('text=Sign out')) await page.click('text=Sign out');

@@ -1,6 +1,7 @@
 import { h } from '../dom.js';
 import type { UsageReport } from '../types.js';
 import { apiKeysView } from './api-keys.js';
+import { billingView } from './billing.js';
 import { dailyView } from './daily-chart.js';
 import { limitsView } from './limit-bars.js';
 import { namespacesView } from './namespaces.js';
@@ -23,6 +24,7 @@ export function dashboardView(report: UsageReport, title: string, filters: HTMLE
     { class: 'dashboard' },
     h('section', { class: 'overview', 'aria-labelledby': 'overview-title' }, headingView(report, title), filters, totalsView(report)),
     limitsView(report),
+    billingView(report),
     dailyView(report),
     h('div', { class: 'two-columns' }, operationsView(report), refusedView(report)),
     namespacesView(report),
