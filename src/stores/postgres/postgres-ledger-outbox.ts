@@ -3,16 +3,16 @@
  * (postgres-outbox-sql.ts) takes it: the rule is chargeOutboxEvents's, decided in SQL from the
  * counters apply_ledger_group moved, in the same statement.
  *
- * Compact, since most charges carry thresholds and few cross one: per line with marks its job, its
- * index into the answer's `used`, its amount and its mark set; a mark set is the points of the
- * line's marks, each with its event template (thresholdEventTemplate: dedup key, organization,
- * data without the charge's figures). The templates of an attribution, counter and marks (the
- * engine hands the same frozen objects to every call of a tenant in a period) are built and
- * serialized once, and sent only when outbox_after_group asks for them. Meter events, one per
- * charge, are sent whole.
+ * Small, since most charges carry thresholds and few cross one: a charge is two numbers, its line
+ * set and where its lines start in the answer. A line set is what the charges of one attribution,
+ * outbox spec and amounts share: per line its amount and its marks' points, and, sent only when
+ * outbox_after_group asks for them, each mark's event template (thresholdEventTemplate: dedup key,
+ * organization, data without the charge's figures), built and serialized once per attribution,
+ * counter and marks (the engine hands the same frozen objects to every call of a tenant in a
+ * period). Meter events, one per charge, are sent whole.
  */
 import { meterOutboxEvent, thresholdEventTemplate } from '../shared/charge-outbox.js';
-import type { Attribution, CounterRef, LedgerJob, OutboxEvent, ThresholdMark } from '../contract/index.js';
+import type { Attribution, ChargeRequest, CounterRef, LedgerJob, OutboxEvent, ThresholdMark } from '../contract/index.js';
 import { outboxEventsJson } from './postgres-outbox.js';
 
 /** A line's marks: their points, and each one's template as JSON ({k, o, d}). */
@@ -42,74 +42,98 @@ function markSetOf(a: Attribution, counter: CounterRef, marks: readonly Threshol
   return set;
 }
 
+/** Small numbers for objects, to key line sets by the objects they are made of. */
+const ids = new WeakMap<object, number>();
+let lastId = 0;
+function idOf(o: object): number {
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = ++lastId));
+  return id;
+}
+
+/** Whether a charge reports any threshold. */
+const reports = (r: ChargeRequest) => r.outbox!.marks.some((marks, i) => marks.length > 0 && r.lines[i] !== undefined);
+
+/** A PostgreSQL array literal of numbers (or null): built here rather than element by element by the driver. */
+const numbers = (values: readonly (number | null)[]) => `{${values.map((v) => (v === null ? 'NULL' : v)).join(',')}}`;
+
 /**
- * The second argument of outbox_after_group, or null when no job of the group can write anything.
- * Without `templates` the thresholds' event templates are left out: outbox_after_group asks for them
- * (TEMPLATES_NEEDED) only when a charge of the group crossed one.
+ * The arguments of outbox_after_group after the answer (OUTBOX_AFTER_GROUP_PARAMETERS), or null when
+ * no job of the group can write anything. Without `templates` the thresholds' event templates and
+ * the charges' ids and times are left out (null): outbox_after_group asks for them
+ * (TEMPLATES_NEEDED) only when a charge of the group crossed a threshold.
  */
-export function encodeLedgerOutbox(jobs: readonly LedgerJob[], templates: boolean): string | null {
-  const j = { id: [] as (string | null)[], at: [] as (number | null)[] };
-  const l = { job: [] as number[], line: [] as number[], amount: [] as number[], set: [] as number[] };
-  const m = { point: [] as number[], tpl: [] as number[] };
-  const setEnds: number[] = [];
+export function encodeLedgerOutbox(jobs: readonly LedgerJob[], templates: boolean): unknown[] | null {
+  const j = { set: [] as number[], first: [] as number[], id: [] as (string | null)[], at: [] as (number | null)[] };
+  const ls = { end: [] as number[], amount: [] as number[], lo: [] as number[], hi: [] as number[], marks: [] as number[] };
+  const points: number[] = [];
   const templateJson: string[] = [];
-  const sets = new Map<MarkSet, number>();
+  const sets = new Map<string, number>();
   const e = { job: [] as number[], refund: [] as boolean[], events: [] as OutboxEvent[] };
   let line = 0;
   let any = false;
   jobs.forEach((job, n) => {
     const first = line;
     line += job.kind === 'adjust' ? job.lines.length : job.kind === 'refusal' ? 0 : job.request.lines.length;
-    j.id.push(null);
-    j.at.push(null);
-    if ((job.kind !== 'charge' && job.kind !== 'refund') || !job.request.outbox) return;
-    const r = job.request;
-    const before = l.job.length + e.job.length;
-    if (job.kind === 'charge') {
-      r.outbox!.marks.forEach((marks, i) => {
-        const lineOf = r.lines[i];
-        if (marks.length === 0 || !lineOf) return;
-        const set = markSetOf(r.attribution, lineOf.counter, marks);
-        let at = sets.get(set);
-        if (at === undefined) {
-          for (const [k, point] of set.points.entries()) {
-            m.point.push(point);
-            m.tpl.push(templateJson.push(set.templates[k]!));
-          }
-          at = setEnds.push(m.point.length);
-          sets.set(set, at);
-        }
-        l.job.push(n + 1);
-        l.line.push(first + i + 1);
-        l.amount.push(lineOf.amount);
-        l.set.push(at);
-      });
+    let set = 0;
+    if ((job.kind === 'charge' || job.kind === 'refund') && job.request.outbox) {
+      const r = job.request;
+      if (job.kind === 'charge' && reports(r)) set = lineSet(r);
+      const meter = meterOutboxEvent(r, job.kind);
+      if (meter) {
+        e.job.push(n + 1);
+        e.refund.push(job.kind === 'refund');
+        e.events.push(meter);
+      }
+      any ||= set > 0 || meter !== null;
     }
-    const meter = meterOutboxEvent(r, job.kind);
-    if (meter) {
-      e.job.push(n + 1);
-      e.refund.push(job.kind === 'refund');
-      e.events.push(meter);
-    }
-    if (l.job.length + e.job.length > before) {
-      j.id[n] = r.id;
-      j.at[n] = r.atMs;
-      any = true;
-    }
+    j.set.push(set);
+    j.first.push(first);
+    j.id.push(set > 0 ? (job as { request: ChargeRequest }).request.id : null);
+    j.at.push(set > 0 ? (job as { request: ChargeRequest }).request.atMs : null);
   });
   if (!any) return null;
-  // The charges' ids and times and the templates matter only to a crossing.
-  const arrays = JSON.stringify({
-    ...(templates ? { j_id: j.id, j_at: j.at, m_tpl: m.tpl } : {}),
-    l_job: l.job,
-    l_line: l.line,
-    l_amount: l.amount,
-    l_set: l.set,
-    s_end: setEnds,
-    m_point: m.point,
-    e_job: e.job,
-    e_refund: e.refund,
-  });
-  // The templates and events are JSON already: spliced in rather than parsed and written again.
-  return `${arrays.slice(0, -1)},${templates ? `"t":[${templateJson.join(',')}],` : ''}"e_event":${outboxEventsJson(e.events)}}`;
+
+  /** The number of a charge's line set, made when first met. */
+  function lineSet(r: ChargeRequest): number {
+    const marks = r.outbox!.marks;
+    let key = `${idOf(r.attribution)}:${idOf(marks)}`;
+    for (const l of r.lines) key += `:${idOf(l.counter)}/${l.amount}`;
+    let at = sets.get(key);
+    if (at === undefined) {
+      r.lines.forEach((l, i) => {
+        const lineMarks = marks[i] ?? [];
+        const set = lineMarks.length > 0 ? markSetOf(r.attribution, l.counter, lineMarks) : null;
+        ls.amount.push(l.amount);
+        // No marks: an empty range, and a check that always passes the line over.
+        ls.lo.push(set ? Math.min(...set.points) : Number.MAX_SAFE_INTEGER);
+        ls.hi.push(set ? Math.max(...set.points) : Number.MIN_SAFE_INTEGER);
+        for (const [k, point] of (set?.points ?? []).entries()) {
+          points.push(point);
+          templateJson.push(set!.templates[k]!);
+        }
+        ls.marks.push(points.length);
+      });
+      at = ls.end.push(ls.amount.length);
+      sets.set(key, at);
+    }
+    return at;
+  }
+
+  return [
+    numbers(j.set),
+    numbers(j.first),
+    numbers(ls.end),
+    numbers(ls.amount),
+    numbers(ls.lo),
+    numbers(ls.hi),
+    numbers(ls.marks),
+    numbers(points),
+    numbers(e.job),
+    `{${e.refund.join(',')}}`,
+    outboxEventsJson(e.events),
+    templates ? `[${templateJson.join(',')}]` : null,
+    templates ? j.id : null,
+    templates ? numbers(j.at) : null,
+  ];
 }

@@ -4,7 +4,7 @@ import type { PostgresPool } from './postgres-config.js';
 import { guarded, isRetryablePostgresError, translatePostgresError } from './postgres-errors.js';
 import { decodeLedgerAnswer, encodeLedgerGroup, type LedgerAnswer } from './postgres-ledger-group.js';
 import { encodeLedgerOutbox } from './postgres-ledger-outbox.js';
-import { TEMPLATES_NEEDED } from './postgres-outbox-sql.js';
+import { OUTBOX_AFTER_GROUP_PARAMETERS, TEMPLATES_NEEDED } from './postgres-outbox-sql.js';
 import type { LedgerJob } from '../contract/index.js';
 import { createWalFlusher } from './postgres-wal-flush.js';
 
@@ -39,7 +39,7 @@ export function createPostgresLedger(
 ): PostgresLedger {
   const applySql = `SELECT ${schema}.apply_ledger_group($1::jsonb) AS answer`;
   // A group that may write to the outbox writes it in the same statement (postgres-outbox-sql.ts).
-  const applyWithOutboxSql = `SELECT ${schema}.outbox_after_group(${schema}.apply_ledger_group($1::jsonb), $2::jsonb) AS answer`;
+  const applyWithOutboxSql = `SELECT ${schema}.outbox_after_group(${schema}.apply_ledger_group($1::jsonb), ${OUTBOX_AFTER_GROUP_PARAMETERS.map((type, i) => `$${i + 2}::${type}`).join(', ')}) AS answer`;
   const flusher = createWalFlusher(pool);
   let inFlight = 0;
 
@@ -49,7 +49,7 @@ export function createPostgresLedger(
     let templates = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await (outbox === null ? pool.query(applySql, [group]) : pool.query(applyWithOutboxSql, [group, outbox]));
+        const { rows } = await (outbox === null ? pool.query(applySql, [group]) : pool.query(applyWithOutboxSql, [group, ...outbox]));
         return decodeLedgerAnswer(jobs, rows[0]!.answer as LedgerAnswer);
       } catch (error) {
         // A charge crossed a threshold: the group rolled back; it runs again with the events' templates.

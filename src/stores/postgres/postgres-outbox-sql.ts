@@ -3,8 +3,8 @@
  * (issue 12): outbox_after_group takes apply_ledger_group's answer and what the group's charges may
  * write (encodeLedgerOutbox in postgres-ledger-outbox.ts), writes the events that hold through
  * outbox_write, and returns the answer unchanged. The ledger calls
- * `outbox_after_group(apply_ledger_group($1), $2)`: one statement, one round trip, one transaction,
- * and only for groups that may write something (the old statement otherwise).
+ * `outbox_after_group(apply_ledger_group($1), $2, …)`: one statement, one round trip, one
+ * transaction, and only for groups that may write something (the old statement otherwise).
  *
  * The rule is chargeOutboxEvents's (src/stores/shared/charge-outbox.ts): a granted charge writes each
  * threshold its line crossed (used − amount < point <= used), with the payload
@@ -20,62 +20,73 @@
  */
 export const TEMPLATES_NEEDED = 'TG001';
 
-export const LEDGER_OUTBOX = (s: string) => `
-CREATE TYPE ${s}.ledger_outbox AS (
-  j_id text[], j_at bigint[],
-  l_job int[], l_line int[], l_amount bigint[], l_set int[],
-  s_end int[], m_point bigint[], m_tpl int[],
-  t jsonb[],
-  e_job int[], e_refund boolean[], e_event jsonb[]
-);
+/**
+ * The arguments after the answer, in order (encodeLedgerOutbox gives their values). Per job: its
+ * line set (0 for none) and the index of its first line in the answer's `used`. Line sets (what the
+ * charges of one tenant, cost and thresholds share): where each ends among the set lines; per set
+ * line its amount, the least and greatest of its points (a line that crosses none of its marks is
+ * passed over with one comparison) and where its marks end among the marks; per mark its point.
+ * Then per meter event its job and whether it is a refund's, and the events (outbox_write's JSON).
+ * Only when asked for: each mark's template (a JSON array of {k, o, d}), the jobs' ids and times.
+ * Typed arrays rather than one JSON document: PostgreSQL parses parameters before the statement
+ * runs, so none of this is read while the group holds its row locks.
+ */
+export const OUTBOX_AFTER_GROUP_PARAMETERS = [
+  'int[]', 'int[]', 'int[]', 'bigint[]', 'bigint[]', 'bigint[]', 'int[]', 'bigint[]', 'int[]', 'boolean[]', 'jsonb', 'jsonb', 'text[]', 'bigint[]',
+] as const;
 
-CREATE FUNCTION ${s}.outbox_after_group(answer jsonb, candidates jsonb) RETURNS jsonb
+export const LEDGER_OUTBOX = (s: string) => `
+CREATE TYPE ${s}.ledger_answer_lines AS (kind text[], used bigint[]);
+
+CREATE FUNCTION ${s}.outbox_after_group(
+  answer jsonb, j_set int[], j_first int[], ls_end int[], ls_amount bigint[], ls_lo bigint[], ls_hi bigint[], ls_marks int[], m_point bigint[],
+  e_job int[], e_refund boolean[], e_event jsonb, t jsonb, j_id text[], j_at bigint[]
+) RETURNS jsonb
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  c ${s}.ledger_outbox := jsonb_populate_record(NULL::${s}.ledger_outbox, candidates);
-  -- Local copies of what the loop indexes: a local array variable indexes in constant time.
-  l_job int[] := c.l_job; l_line int[] := c.l_line; l_amount bigint[] := c.l_amount; l_set int[] := c.l_set;
-  s_end int[] := c.s_end; m_point bigint[] := c.m_point;
-  kind text[] := ARRAY(SELECT jsonb_array_elements_text(answer->'kind'));
-  used bigint[];
+  -- What the answer says of each job (kind) and line (used after), read without a query.
+  a ${s}.ledger_answer_lines := jsonb_populate_record(NULL::${s}.ledger_answer_lines, answer);
+  kind text[] := a.kind;
+  used bigint[] := a.used;
   events jsonb[] := '{}';
   i int;
-  m int;
-  first_mark int;
   job int;
+  k int;
+  m int;
+  line int;
   tpl jsonb;
   before bigint;
   after bigint;
 BEGIN
-  IF cardinality(l_job) > 0 THEN
-    used := ARRAY(SELECT jsonb_array_elements_text(answer->'used')::bigint);
-    FOR i IN 1..cardinality(l_job) LOOP
-      job := l_job[i];
-      CONTINUE WHEN kind[job] <> 'g';
-      after := used[l_line[i]];
-      before := after - l_amount[i];
-      first_mark := CASE WHEN l_set[i] = 1 THEN 1 ELSE s_end[l_set[i] - 1] + 1 END;
-      FOR m IN first_mark..s_end[l_set[i]] LOOP
+  FOR job IN 1..coalesce(cardinality(j_set), 0) LOOP
+    CONTINUE WHEN j_set[job] = 0 OR kind[job] <> 'g';
+    line := j_first[job];
+    FOR k IN CASE WHEN j_set[job] = 1 THEN 1 ELSE ls_end[j_set[job] - 1] + 1 END .. ls_end[j_set[job]] LOOP
+      line := line + 1;
+      after := used[line];
+      before := after - ls_amount[k];
+      CONTINUE WHEN after < ls_lo[k] OR before >= ls_hi[k];
+      FOR m IN CASE WHEN k = 1 THEN 1 ELSE ls_marks[k - 1] + 1 END .. ls_marks[k] LOOP
         CONTINUE WHEN NOT (before < m_point[m] AND m_point[m] <= after);
-        IF c.t IS NULL THEN
+        IF t IS NULL THEN
           -- Sent without templates (the usual case: crossings are rare): the caller runs the group
           -- again with them. Raising rolls back everything the group did.
           RAISE EXCEPTION 'outbox_after_group: a threshold was crossed; run the group again with the event templates' USING ERRCODE = '${TEMPLATES_NEEDED}';
         END IF;
-        tpl := c.t[c.m_tpl[m]];
+        tpl := t->(m - 1);
         events := events || jsonb_build_object(
           'dedup_key', tpl->'k', 'organization_id', tpl->'o', 'topic', 'webhook', 'type', 'usage.threshold',
-          'payload', jsonb_build_object('charge_id', c.j_id[job]) || (tpl->'d') || jsonb_build_object('used_before', before, 'used', after),
-          'at', c.j_at[job], 'available_at', c.j_at[job]);
+          'payload', jsonb_build_object('charge_id', j_id[job]) || (tpl->'d') || jsonb_build_object('used_before', before, 'used', after),
+          'at', j_at[job], 'available_at', j_at[job]);
       END LOOP;
     END LOOP;
-  END IF;
-  FOR i IN 1..coalesce(cardinality(c.e_job), 0) LOOP
-    IF (NOT c.e_refund[i] AND kind[c.e_job[i]] = 'g')
-       OR (c.e_refund[i] AND EXISTS (SELECT 1 FROM ${s}.refunds AS r
-                                     WHERE r.organization_id = c.e_event[i]->>'organization_id' AND r.charge_id = c.e_event[i]->'payload'->>'charge_id'
-                                       AND r.xmin = pg_current_xact_id()::xid)) THEN
-      events := events || c.e_event[i];
+  END LOOP;
+  FOR i IN 1..coalesce(cardinality(e_job), 0) LOOP
+    IF (NOT e_refund[i] AND kind[e_job[i]] = 'g')
+       OR (e_refund[i] AND EXISTS (SELECT 1 FROM ${s}.refunds AS r
+                                   WHERE r.organization_id = e_event->(i - 1)->>'organization_id' AND r.charge_id = e_event->(i - 1)->'payload'->>'charge_id'
+                                     AND r.xmin = pg_current_xact_id()::xid)) THEN
+      events := events || (e_event->(i - 1));
     END IF;
   END LOOP;
   IF cardinality(events) > 0 THEN
