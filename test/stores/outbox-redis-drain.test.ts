@@ -86,6 +86,9 @@ await describeWithRedis('redis: the outbox of a charge, drained exactly once', (
       expect(reads.slice(died + 1).some((r) => r.includes(reads[died]![0]!))).toBe(true);
       // Replaying every entry (as after Redis lost its data), and draining them again, applies nothing twice.
       expect(seen.size).toBeGreaterThan(0);
+      // Only the record of the charge that crossed keeps its counters after it.
+      const kept = [...seen.values()].flatMap((e) => e.records).filter((r) => r.kind === 'granted' && r.result !== null);
+      expect(kept.map((r) => (r.kind === 'granted' ? r.result!.used : null))).toEqual([[8]]);
       await sink.replay([...seen.values()]);
       await sink.drain([org], async () => [...seen.values()], { wait: true });
       const after = await postgres.outbox.list({ organizationId: org, limit: 100 });

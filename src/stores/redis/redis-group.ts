@@ -13,7 +13,7 @@
 import { windowStartOf } from '../../core/charge-rules.js';
 import type { AdjustLine, Attribution, ChargeOutbox, ChargeRequest, CounterRef, LedgerJob } from '../contract/index.js';
 import { counterField, type OrganizationKeys } from './redis-keys.js';
-import type { AttributionRow, ContextRow, CounterRow, GroupRow, JobRow, RateRow } from './redis-records.js';
+import { outboxRowOf, type AttributionRow, type ContextRow, type CounterRow, type GroupRow, type JobRow, type RateRow } from './redis-records.js';
 
 export interface EncodedGroup {
   readonly keys: string[];
@@ -77,7 +77,8 @@ class GroupEncoder {
   private readonly attributions = new Table<Attribution, AttributionRow>();
   private readonly contexts = new Table<string, ContextRow>();
   private readonly rates = new Table<string, RateRow>();
-  private readonly outboxes = new Table<ChargeOutbox, ChargeOutbox>();
+  private readonly outboxes = new Table<ChargeOutbox, string>();
+  private readonly pointSets = new Table<ChargeOutbox, readonly number[]>();
 
   constructor(private readonly keys: OrganizationKeys) {}
 
@@ -90,8 +91,12 @@ class GroupEncoder {
           const r = job.request;
           const set = this.lineSet(r.lines, true);
           const ik = this.idempotency(r);
-          // 'C': a charge that reports thresholds, whose record keeps its counters after it (redis-records.ts).
-          args.push(r.outbox?.marks.some((marks) => marks.length > 0) ? 'C' : 'c', r.atMs, set, this.ruleSet(r), ik);
+          // 'C': a charge that reports thresholds, with their points: the record of one that crosses
+          // a threshold keeps its counters after it (redis-records.ts).
+          const spec = r.outbox ? outboxRowOf(r.outbox) : null;
+          if (spec?.thresholds) args.push('C', this.pointSets.number(r.outbox!, () => spec.points));
+          else args.push('c');
+          args.push(r.atMs, set, this.ruleSet(r), ik);
           if (ik > 0) args.push(r.id, safeFingerprint(r.idempotency!.fingerprint), r.idempotency!.expiresAtMs, idempotencyTtl(r));
           rows.push(this.requestRow('c', r, set));
           break;
@@ -119,7 +124,7 @@ class GroupEncoder {
       }
     }
 
-    const description = JSON.stringify([
+    const shared = JSON.stringify([
       this.attributions.rows,
       this.counters.rows.map((c) => c[2]),
       this.contexts.rows,
@@ -127,8 +132,9 @@ class GroupEncoder {
       // Line sets with 0-based counters and null for "no limit".
       this.lineSets.rows.map((set) => set.map((v, i) => (i % 3 === 0 ? (v as number) - 1 : v === '' ? null : v))),
       rows,
-      this.outboxes.rows,
     ] satisfies GroupRow);
+    // The outbox specs are JSON already (outboxRowOf): spliced in as the seventh part, when there are any.
+    const description = this.outboxes.rows.length === 0 ? shared : `${shared.slice(0, -1)},[${this.outboxes.rows.join(',')}]]`;
     const head: (string | number)[] = [
       this.periods.rows.length,
       this.windowHashes.rows.length,
@@ -147,6 +153,8 @@ class GroupEncoder {
     for (const set of this.ruleSets.rows) head.push(set.length, ...set);
     head.push(this.lineSets.rows.length);
     for (const set of this.lineSets.rows) head.push(set.length / 3, ...set);
+    head.push(this.pointSets.rows.length);
+    for (const set of this.pointSets.rows) head.push(...set);
     head.push(jobs.length);
     const keys = [this.keys.marker, this.keys.stream];
     for (const [key] of this.periods.rows) keys.push(key);
@@ -217,7 +225,8 @@ class GroupEncoder {
       r.rates.map((rate) => this.rates.number(`${rate.key}\u0000${rate.limit}\u0000${rate.windowMs}`, () => [rate.key, rate.limit, rate.windowMs]) - 1),
       r.idempotency ? [r.idempotency.key, r.idempotency.fingerprint, r.idempotency.expiresAtMs] : 0,
     ];
-    if (r.outbox) row.push(this.outboxes.number(r.outbox, () => r.outbox!) - 1);
+    const spec = r.outbox ? outboxRowOf(r.outbox) : null;
+    if (spec) row.push(this.outboxes.number(r.outbox!, () => spec.json) - 1);
     return row;
   }
 }

@@ -3,7 +3,7 @@
  * (field d, written by redis-group.ts) beside what it decided for each job (field o, one token per
  * job, space-separated): `g` granted, `g:<used after>:<remaining>:<reset>:<limit>` granted with an
  * idempotency key (what a replay answers: the state of the window that speaks for the charge's
- * windows) or with thresholds to report (the counters after it, from which the sink finds the
+ * windows) or that crossed a threshold (the counters after it, from which the sink finds the
  * thresholds it crossed: chargeOutboxEvents), `r<line>` refused by a line (r-1: by a minute window),
  * `f` refunded, `x` refusal recorded, `a` adjusted, `-` nothing to record (a replay, a conflict, a
  * second refund).
@@ -29,6 +29,37 @@ type AdjustRow = ['a', number];
 export type JobRow = RequestRow | RefusalRow | AdjustRow;
 /** Line sets are flat (counter, amount, limit or null) triples. Entries written before the outbox have no outbox specs. */
 export type GroupRow = [AttributionRow[], CounterRow[], ContextRow[], RateRow[], (number | string | null)[][], JobRow[], ChargeOutbox[]?];
+
+/**
+ * A spec as a record keeps it (its JSON, as it is: whatever the spec holds reaches the sink), and
+ * whether it reports thresholds, with their points for ledger.lua: the number of lines, then per
+ * line how many and each.
+ */
+export interface OutboxSpecRow {
+  readonly json: string;
+  readonly thresholds: boolean;
+  readonly points: readonly number[];
+}
+
+const outboxRows = new WeakMap<ChargeOutbox, OutboxSpecRow | null>();
+
+/**
+ * A request's outbox spec as its record keeps it, and whether it reports
+ * thresholds (the record of a charge that crossed one then keeps its counters after it); null when
+ * it writes nothing. Once per spec object: the engine hands the same one to every call of a tenant
+ * and type.
+ */
+export function outboxRowOf(outbox: ChargeOutbox): OutboxSpecRow | null {
+  let row = outboxRows.get(outbox);
+  if (row === undefined) {
+    const thresholds = outbox.marks.some((marks) => marks.length > 0);
+    const points = [outbox.marks.length, ...outbox.marks.flatMap((marks) => [marks.length, ...marks.map((m) => m.point)])];
+    row = thresholds || outbox.meter ? { json: JSON.stringify(outbox), thresholds, points } : null;
+    outboxRows.set(outbox, row);
+  }
+  return row;
+}
+
 
 const toAttribution = (r: AttributionRow): Attribution => ({
   organizationId: r[0],

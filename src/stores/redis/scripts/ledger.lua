@@ -13,9 +13,11 @@
 --   nC, (hash, field) of each counter, nR, (hash, field) of each window count, nW window ttls,
 --   nM, (window now, window before, limit, window start, window ms) of each minute-window rule,
 --   nQ, (n, rule×n) of each rule set (the windows a charge counts in),
---   nS, (n, (counter amount limit|'')×n) of each line set, nJ, then the jobs:
+--   nS, (n, (counter amount limit|'')×n) of each line set,
+--   nT, (n, (k, point×k)×n) of each point set (the threshold points of a charge's lines), nJ, then the jobs:
 --   c at lineSet ruleSet|0 idem|0 [chargeId fingerprint expiresAt ttl]
---   C the same, for a charge whose record keeps its counters after it (it reports thresholds)
+--   C pointSet, then as c: a charge that reports thresholds; its record keeps its counters after it
+--     when it crossed one (before < point <= after)
 --   r refundMarker lineSet idem|0
 --   a lineSet
 --   f
@@ -142,6 +144,23 @@ for set = 1, nS do
   a = a + 1 + 3 * n
 end
 
+local nT = tonumber(A[a])
+a = a + 1
+local tPoints = {}
+for t = 1, nT do
+  local n = tonumber(A[a])
+  a = a + 1
+  local lines = {}
+  for i = 1, n do
+    local k = tonumber(A[a])
+    local points = {}
+    for j = 1, k do points[j] = tonumber(A[a + j]) end
+    lines[i] = points
+    a = a + 1 + k
+  end
+  tPoints[t] = lines
+end
+
 -- Idempotency values and refund markers, read when first needed; false = absent.
 local idem, idemDirty, idemTtl = {}, {}, {}
 local refunded, refundDirty = {}, {}
@@ -150,7 +169,7 @@ local out, no = {'K', epoch, '', ''}, 4
 local outcomes, nt = {}, 0
 local recorded = false
 
-local function charge(keepUsed)
+local function charge(points)
   local at, set, rs, ik = tonumber(A[a]), tonumber(A[a + 1]), tonumber(A[a + 2]), tonumber(A[a + 3])
   a = a + 4
   local n, counters, amounts, limits = sN[set], sCounter[set], sAmount[set], sLimit[set]
@@ -240,7 +259,18 @@ local function charge(keepUsed)
     rDelta[m] = rDelta[m] + 1
   end
   nt = nt + 1
-  if ik == 0 and not keepUsed then
+  local crossed = false
+  if points then
+    for i = 1, n do
+      local before, linePoints = out[usedAt + i], points[i]
+      if linePoints then
+        for j = 1, #linePoints do
+          if before < linePoints[j] and linePoints[j] <= before + amounts[i] then crossed = true end
+        end
+      end
+    end
+  end
+  if ik == 0 and not crossed then
     outcomes[nt] = 'g'
     return
   end
@@ -301,8 +331,11 @@ a = a + 1
 for _ = 1, nJ do
   local kind = A[a]
   a = a + 1
-  if kind == 'c' or kind == 'C' then
-    charge(kind == 'C')
+  if kind == 'c' then
+    charge(nil)
+  elseif kind == 'C' then
+    a = a + 1
+    charge(tPoints[tonumber(A[a - 1])])
   elseif kind == 'r' then
     refund()
   else
