@@ -10,7 +10,9 @@
  *
  * The description is one JSON array: what the group's jobs share, each once (attributions,
  * counters, periods with their day, minute-window rules, line sets), then the jobs referring to
- * them by 0-based index, so a charge takes about a hundred bytes, mostly its id.
+ * them by 0-based index, so a charge takes about a hundred bytes, mostly its id; last, the requests'
+ * outbox specs (ChargeRequest.outbox), from which the sink writes their outbox entries
+ * (chargeOutboxEvents) in the transaction that applies the entry.
  */
 import type { AdjustLine, Attribution, ChargeOutbox, ChargeRequest, CounterRef, LedgerRecord, RecordEntry, RefusalRecord } from '../contract/index.js';
 
@@ -44,10 +46,9 @@ export interface OutboxSpecRow {
 const outboxRows = new WeakMap<ChargeOutbox, OutboxSpecRow | null>();
 
 /**
- * A request's outbox spec as its record keeps it, and whether it reports
- * thresholds (the record of a charge that crossed one then keeps its counters after it); null when
- * it writes nothing. Once per spec object: the engine hands the same one to every call of a tenant
- * and type.
+ * A request's outbox spec as its record keeps it, and whether it reports thresholds (the record of
+ * a charge that crossed one then keeps its counters after it); null when it writes nothing. Once
+ * per spec object: the engine hands the same one to every call of a tenant and type.
  */
 export function outboxRowOf(outbox: ChargeOutbox): OutboxSpecRow | null {
   let row = outboxRows.get(outbox);
