@@ -53,6 +53,7 @@ DECLARE
   job int;
   k int;
   m int;
+  first int;
   line int;
   tpl jsonb;
   before bigint;
@@ -60,12 +61,13 @@ DECLARE
 BEGIN
   FOR job IN 1..coalesce(cardinality(j_set), 0) LOOP
     CONTINUE WHEN j_set[job] = 0 OR kind[job] <> 'g';
-    line := j_first[job];
-    FOR k IN CASE WHEN j_set[job] = 1 THEN 1 ELSE ls_end[j_set[job] - 1] + 1 END .. ls_end[j_set[job]] LOOP
-      line := line + 1;
-      after := used[line];
+    first := CASE WHEN j_set[job] = 1 THEN 1 ELSE ls_end[j_set[job] - 1] + 1 END;
+    -- Set line k is the job's line j_first + k - first + 1: two statements per line that crosses nothing.
+    line := j_first[job] - first + 1;
+    FOR k IN first .. ls_end[j_set[job]] LOOP
+      after := used[line + k];
+      CONTINUE WHEN after < ls_lo[k] OR after - ls_amount[k] >= ls_hi[k];
       before := after - ls_amount[k];
-      CONTINUE WHEN after < ls_lo[k] OR before >= ls_hi[k];
       FOR m IN CASE WHEN k = 1 THEN 1 ELSE ls_marks[k - 1] + 1 END .. ls_marks[k] LOOP
         CONTINUE WHEN NOT (before < m_point[m] AND m_point[m] <= after);
         IF t IS NULL THEN
