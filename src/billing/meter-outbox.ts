@@ -26,7 +26,11 @@ function usageOf(entry: OutboxEntry): MeteredUsage {
 export function meterEventOf(entry: OutboxEntry, names: MeterEventNames = DEFAULT_METER_EVENT_NAMES): StripeMeterEvent | null {
   const p = entry.payload;
   if (isSumEntry(entry)) {
-    return { event_name: String(p.event_name), identifier: String(p.identifier), timestamp: Math.floor(Number(p.at_ms) / 1000), payload: { stripe_customer_id: String(p.customer_id), value: String(p.amount) } };
+    // A sum merged by the dispatcher names its identifier; one summed as it was written is known by its entry's id.
+    if (Number(p.amount) === 0) return null;
+    const identifier = typeof p.identifier === 'string' ? p.identifier : `tgm_${entry.eventId.replace(/^evt_/, '')}`;
+    const eventName = typeof p.event_name === 'string' ? p.event_name : names[entry.type as InteractionType];
+    return { event_name: eventName, identifier, timestamp: Math.floor(Number(p.at_ms) / 1000), payload: { stripe_customer_id: String(p.customer_id), value: String(p.amount) } };
   }
   const plan = buildMeterEvents([usageOf(entry)], { aggregation: 'per_call', eventNames: names });
   return plan.drafts[0]?.event ?? null;

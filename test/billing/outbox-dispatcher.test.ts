@@ -196,15 +196,15 @@ describe('outbox dispatcher: meter events', () => {
     // The minute is not over: nothing is sent.
     expect(await d.runOnce()).toMatchObject({ delivered: 0, merged: 0 });
     clock.advance(70_000);
-    expect(await d.runOnce()).toMatchObject({ merged: 1 });
-    expect(await d.runOnce()).toMatchObject({ delivered: 1 });
+    // Summed as the charges were written: one entry, sent as it is.
+    expect(await d.runOnce()).toMatchObject({ delivered: 1, merged: 0 });
     expect(stripe!.events).toHaveLength(1);
     expect(stripe!.sum('cus_minute', 'tollgate_mini')).toBe(16);
     const [used] = await world.store.ledger.readCounters([{ scope: 'organization', scopeId: context.organization.id, metric: 'mini', period: decisions[1]!.allowed ? decisions[1]!.period!.key : '' }]);
     expect(used).toBe(16);
     const entries = await world.store.outbox.list({ organizationId: context.organization.id, topic: 'meter', limit: 100 });
-    expect(entries.filter((e) => e.state === 'merged')).toHaveLength(6);
-    expect(entries.filter((e) => e.state === 'delivered').map((e) => e.payload.kind)).toEqual(['sum']);
+    expect(entries.map((e) => [e.state, e.payload.kind, e.payload.amount])).toEqual([['delivered', 'sum', 16]]);
+    expect(stripe!.events[0]!.identifier).toBe(`tgm_${entries[0]!.eventId.slice(4)}`);
   });
 
   it('per call through v1: a 500 is retried, and the resend under the same identifier is counted once', async () => {

@@ -31,6 +31,13 @@ export interface OutboxEvent {
   readonly atMs: number;
   /** Not delivered before this instant (a meter event summed per minute waits for its minute to end). */
   readonly availableAtMs: number;
+  /**
+   * A meter event summed as it is written (per minute): its payload.amount is added to the entry
+   * with its key while that entry is pending and was never attempted (its first send freezes it);
+   * after that, it goes into an entry of its own (the key plus ':late:' and a random id). Stored
+   * without payload.charge_id, which only the writer uses.
+   */
+  readonly accumulate?: boolean;
 }
 
 export interface OutboxEntry {

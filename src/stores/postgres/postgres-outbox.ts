@@ -6,7 +6,16 @@ import { guarded } from './postgres-errors.js';
 /** Events as outbox_write (postgres-tables-sql.ts) takes them: one jsonb array. */
 export function outboxEventsJson(events: readonly OutboxEvent[]): string {
   return JSON.stringify(
-    events.map((e) => ({ dedup_key: e.dedupKey, organization_id: e.organizationId, topic: e.topic, type: e.type, payload: e.payload, at: e.atMs, available_at: e.availableAtMs })),
+    events.map((e) => ({
+      dedup_key: e.dedupKey,
+      organization_id: e.organizationId,
+      topic: e.topic,
+      type: e.type,
+      payload: e.payload,
+      at: e.atMs,
+      available_at: e.availableAtMs,
+      ...(e.accumulate ? { accumulate: true } : {}),
+    })),
   );
 }
 

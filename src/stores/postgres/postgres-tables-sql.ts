@@ -311,9 +311,12 @@ CREATE INDEX outbox_by_organization ON ${s}.outbox (organization_id, created_at)
 
 CREATE FUNCTION ${s}.outbox_write(events jsonb) RETURNS integer
 LANGUAGE sql AS $$
-  WITH e AS (
+  WITH x AS (
+    SELECT x.* FROM jsonb_to_recordset(events)
+      AS x(dedup_key text, organization_id text, topic text, type text, payload jsonb, at bigint, available_at bigint, accumulate boolean)
+  ), e AS (
     SELECT 'evt_' || left(encode(sha256(convert_to(x.dedup_key, 'UTF8')), 'hex'), 32) AS event_id, x.*
-    FROM jsonb_to_recordset(events) AS x(dedup_key text, organization_id text, topic text, type text, payload jsonb, at bigint, available_at bigint)
+    FROM x WHERE NOT coalesce(x.accumulate, false)
   ), inserted AS (
     INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
     SELECT CASE WHEN w.id IS NULL THEN e.event_id ELSE e.event_id || '.' || w.id END, e.event_id,
@@ -325,7 +328,32 @@ LANGUAGE sql AS $$
     WHERE e.topic = 'meter' OR w.id IS NOT NULL
     ORDER BY e.at, w.created_at, w.id
     ON CONFLICT (dedup_key) DO NOTHING
-    RETURNING 1)
-  SELECT count(*)::integer FROM inserted
+    RETURNING 1
+  ), sums AS (
+    -- Meter events summed as written (OutboxEvent.accumulate): one row per key, amounts added, the writer's charge_id dropped.
+    SELECT x.dedup_key, min(x.organization_id) AS organization_id, min(x.type) AS type,
+           jsonb_set((array_agg(x.payload - 'charge_id' ORDER BY x.at))[1], '{amount}', to_jsonb(sum((x.payload->>'amount')::bigint))) AS payload,
+           min(x.at) AS at, min(x.available_at) AS available_at
+    FROM x WHERE coalesce(x.accumulate, false) GROUP BY x.dedup_key
+  ), added AS (
+    INSERT INTO ${s}.outbox AS o (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
+    SELECT h.id, h.id, u.dedup_key, u.organization_id, 'meter', u.type, NULL, u.payload, 'pending', 0, u.available_at, u.at
+    FROM sums u CROSS JOIN LATERAL (SELECT 'evt_' || left(encode(sha256(convert_to(u.dedup_key, 'UTF8')), 'hex'), 32) AS id) h
+    ORDER BY u.dedup_key
+    ON CONFLICT (dedup_key) DO UPDATE
+      SET payload = jsonb_set(o.payload, '{amount}', to_jsonb((o.payload->>'amount')::bigint + (excluded.payload->>'amount')::bigint))
+      WHERE o.state = 'pending' AND o.attempts = 0
+    RETURNING o.dedup_key
+  ), late AS (
+    -- The entry of the key was already attempted (its first send froze it): the sum becomes an entry of its own.
+    INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
+    SELECT h.id, h.id, l.key, u.organization_id, 'meter', u.type, NULL, u.payload, 'pending', 0, u.available_at, u.at
+    FROM sums u
+    CROSS JOIN LATERAL (SELECT u.dedup_key || ':late:' || gen_random_uuid()::text AS key) l
+    CROSS JOIN LATERAL (SELECT 'evt_' || left(encode(sha256(convert_to(l.key, 'UTF8')), 'hex'), 32) AS id) h
+    WHERE u.dedup_key NOT IN (SELECT dedup_key FROM added)
+    RETURNING 1
+  )
+  SELECT ((SELECT count(*) FROM inserted) + (SELECT count(*) FROM added) + (SELECT count(*) FROM late))::integer
 $$;
 `;

@@ -1,5 +1,5 @@
 import type { Outbox, OutboxEntry, OutboxEvent, WebhookEndpoint } from '../contract/index.js';
-import { boundedError, compareNewestFirst, matchesOutboxQuery, outboxEntriesOf } from '../shared/outbox-rows.js';
+import { boundedError, compareNewestFirst, lateSum, matchesOutboxQuery, outboxEntriesOf, splitSummed } from '../shared/outbox-rows.js';
 
 export interface RamOutbox extends Outbox {
   /** Writes events synchronously, inside the caller's atomic step (a ledger batch). */
@@ -10,13 +10,27 @@ export function createRamOutbox(endpointsOf: (organizationId: string) => readonl
   const entries = new Map<string, OutboxEntry>();
   const keys = new Set<string>();
 
-  const write = (events: readonly OutboxEvent[]) => {
+  const insert = (events: readonly OutboxEvent[]) => {
     let written = 0;
     for (const entry of outboxEntriesOf(events, endpointsOf)) {
       if (keys.has(entry.dedupKey)) continue;
       keys.add(entry.dedupKey);
       entries.set(entry.id, entry);
       written++;
+    }
+    return written;
+  };
+  const write = (events: readonly OutboxEvent[]) => {
+    const { plain, sums } = splitSummed(events);
+    let written = insert(plain);
+    for (const sum of sums) {
+      const [fresh] = outboxEntriesOf([sum], endpointsOf);
+      const existing = entries.get(fresh!.id);
+      if (existing && existing.state === 'pending' && existing.attempts === 0) {
+        entries.set(existing.id, { ...existing, payload: { ...existing.payload, amount: Number(existing.payload.amount) + Number(sum.payload.amount) } });
+        continue;
+      }
+      written += insert([sum]) || insert([lateSum(sum)]);
     }
     return written;
   };

@@ -98,6 +98,7 @@ export function meterAvailableAt(atMs: number, aggregation: 'per_call' | 'per_mi
 function meterEvent(request: ChargeRequest, kind: 'charge' | 'refund'): OutboxEvent {
   const meter = request.outbox!.meter!;
   const a = request.attribution;
+  if (meter.aggregation === 'per_minute') return minuteSum(request, kind);
   return {
     dedupKey: `meter:${kind}:${request.id}`,
     organizationId: a.organizationId,
@@ -116,5 +117,37 @@ function meterEvent(request: ChargeRequest, kind: 'charge' | 'refund'): OutboxEv
     },
     atMs: request.atMs,
     availableAtMs: meterAvailableAt(request.atMs, meter.aggregation),
+  };
+}
+
+/**
+ * Per minute, a charge adds its cost to (and its refund takes it from) the meter event of its
+ * organization, customer, type, minute and catalogue version, summed as it is written: one entry per
+ * minute instead of one per charge, so that metering costs the charge path a row per minute, not per
+ * call (OutboxEvent.accumulate).
+ */
+function minuteSum(request: ChargeRequest, kind: 'charge' | 'refund'): OutboxEvent {
+  const meter = request.outbox!.meter!;
+  const a = request.attribution;
+  const minute = Math.floor(request.atMs / MINUTE_MS) * MINUTE_MS;
+  const version = meter.catalogueVersion;
+  return {
+    dedupKey: `meter:minute:${a.organizationId}:${meter.customerId}:${a.type}:${minute}:v${version ?? 0}`,
+    organizationId: a.organizationId,
+    topic: 'meter',
+    type: a.type,
+    payload: {
+      kind: 'sum',
+      charge_id: request.id,
+      customer_id: meter.customerId,
+      type: a.type,
+      amount: kind === 'refund' ? -request.cost : request.cost,
+      at_ms: minute,
+      period: request.period.key,
+      ...(version === undefined ? {} : { catalogue_version: version }),
+    },
+    atMs: request.atMs,
+    availableAtMs: meterAvailableAt(request.atMs, 'per_minute'),
+    accumulate: true,
   };
 }

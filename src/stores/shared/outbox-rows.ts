@@ -2,6 +2,7 @@
  * Outbox entries from events (fan-out to webhook endpoints) and from rows of the SQL stores' outbox
  * table. SQLite, PostgreSQL and the in-memory store write the same entries.
  */
+import { randomUUID } from 'node:crypto';
 import { outboxEventId } from './charge-outbox.js';
 import type { OutboxEntry, OutboxEvent, OutboxQuery, OutboxState, OutboxTopic, WebhookEndpoint } from '../contract/index.js';
 import { numOrNull, strOrNull, type Row } from './record-rows.js';
@@ -110,3 +111,34 @@ export function compareNewestFirst(a: OutboxEntry, b: OutboxEntry): number {
 /** The outbox's error texts are bounded: a receiver's body must not fill the table. */
 export const MAX_OUTBOX_ERROR_CHARS = 500;
 export const boundedError = (error: string): string => (error.length > MAX_OUTBOX_ERROR_CHARS ? `${error.slice(0, MAX_OUTBOX_ERROR_CHARS - 1)}…` : error);
+
+/**
+ * Events as a store writes them: the plain ones, and the summed ones (OutboxEvent.accumulate) folded
+ * per key, each the first event of its key with the amounts added and without the writer's charge_id.
+ */
+export function splitSummed(events: readonly OutboxEvent[]): { plain: OutboxEvent[]; sums: OutboxEvent[] } {
+  const plain: OutboxEvent[] = [];
+  const sums = new Map<string, { event: OutboxEvent; amount: number }>();
+  for (const event of events) {
+    if (!event.accumulate) {
+      plain.push(event);
+      continue;
+    }
+    const amount = Number(event.payload.amount);
+    const sum = sums.get(event.dedupKey);
+    if (sum) sum.amount += amount;
+    else sums.set(event.dedupKey, { event, amount });
+  }
+  return {
+    plain,
+    sums: [...sums.values()].map(({ event, amount }) => {
+      const { charge_id: _, ...payload } = event.payload;
+      return { ...event, payload: { ...payload, amount } };
+    }),
+  };
+}
+
+/** The event a sum becomes once the entry of its key was attempted: an entry of its own. */
+export function lateSum(sum: OutboxEvent): OutboxEvent {
+  return { ...sum, dedupKey: `${sum.dedupKey}:late:${randomUUID()}` };
+}

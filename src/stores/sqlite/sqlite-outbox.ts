@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Outbox, OutboxEvent, OutboxOutcome, WebhookEndpoint } from '../contract/index.js';
 import type { Row } from '../shared/record-rows.js';
-import { OUTBOX_INSERT_COLUMNS, boundedError, outboxEntriesOf, outboxInsertValues, toOutboxEntry } from '../shared/outbox-rows.js';
+import { OUTBOX_INSERT_COLUMNS, boundedError, lateSum, outboxEntriesOf, outboxInsertValues, splitSummed, toOutboxEntry } from '../shared/outbox-rows.js';
 import { toWebhookEndpoint } from '../shared/webhook-rows.js';
 import { guarded, translateSqliteError } from './sqlite-errors.js';
 
@@ -18,6 +18,8 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
   const sql = {
     endpoints: db.prepare('SELECT * FROM webhook_endpoints WHERE organization_id = ? ORDER BY created_at, id'),
     insert: db.prepare(`INSERT OR IGNORE INTO outbox (${OUTBOX_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    addToSum: db.prepare(`UPDATE outbox SET payload = json_set(payload, '$.amount', json_extract(payload, '$.amount') + ?)
+                          WHERE dedup_key = ? AND state = 'pending' AND attempts = 0`),
     due: db.prepare(`
       SELECT id FROM outbox
       WHERE state = 'pending' AND topic = ? AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
@@ -38,9 +40,18 @@ export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
   };
   const endpointsOf = (organizationId: string): WebhookEndpoint[] => (sql.endpoints.all(organizationId) as Row[]).map(toWebhookEndpoint);
 
-  const write = (events: readonly OutboxEvent[]) => {
+  const insert = (events: readonly OutboxEvent[]) => {
     let written = 0;
     for (const entry of outboxEntriesOf(events, endpointsOf)) written += sql.insert.run(...outboxInsertValues(entry)).changes;
+    return written;
+  };
+  const write = (events: readonly OutboxEvent[]) => {
+    const { plain, sums } = splitSummed(events);
+    let written = plain.length > 0 ? insert(plain) : 0;
+    for (const sum of sums) {
+      if (sql.addToSum.run(sum.payload.amount, sum.dedupKey).changes > 0) continue;
+      written += insert([sum]) || insert([lateSum(sum)]);
+    }
     return written;
   };
   const settleOne = (owner: string, o: OutboxOutcome): number => {

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { outboxEventId } from '../../../src/stores/shared/charge-outbox.js';
 import type { OutboxEntry, OutboxEvent } from '../../../src/stores/contract/index.js';
-import type { World } from '../../support/world.js';
+import { createWorld, type World } from '../../support/world.js';
+import { manualClock } from '../../support/clock.js';
 import type { StoreHarness } from '../harnesses.js';
 import { useWorld } from './context.js';
 
@@ -89,26 +90,53 @@ export function outboxSuite(h: StoreHarness): void {
       expect((await all(w, org)).map((e) => Number(e.payload.threshold_percent)).sort((a, b) => a - b)).toEqual([80, 95, 100]);
     });
 
-    it('meters every granted charge of a metered organization with a billing customer, and its refund once', async () => {
-      const w = world();
-      const { context } = await w.tenant({ organization: { subscription: { meteredBilling: true, billingCustomerId: 'cus_conformance' } } });
-      const org = context.organization.id;
-      const charged = await w.meter.charge(context, 'add_memory_v1');
-      expect(charged.allowed).toBe(true);
-      await w.meter.refund(charged);
-      await w.meter.refund(charged);
-      const meter = (await all(w, org)).filter((e) => e.topic === 'meter');
-      expect(meter.map((e) => e.payload.kind).sort()).toEqual(['charge', 'refund']);
-      for (const e of meter) {
-        expect(e.endpointId).toBeNull();
-        expect(e.id).toBe(e.eventId);
-        expect(e.type).toBe('mini');
-        expect(e.payload).toMatchObject({ customer_id: 'cus_conformance', amount: 4, type: 'mini', charge_id: charged.allowed ? charged.receipt!.id : '' });
+    it('per call: meters every granted charge of a metered organization with a billing customer, and its refund once', async () => {
+      const w = await createWorld(await h.create(manualClock()), { meter: { metering: { meterAggregation: 'per_call' } } });
+      try {
+        const { context } = await w.tenant({ organization: { subscription: { meteredBilling: true, billingCustomerId: 'cus_conformance' } } });
+        const org = context.organization.id;
+        const charged = await w.meter.charge(context, 'add_memory_v1');
+        expect(charged.allowed).toBe(true);
+        await w.meter.refund(charged);
+        await w.meter.refund(charged);
+        const meter = (await all(w, org)).filter((e) => e.topic === 'meter');
+        expect(meter.map((e) => e.payload.kind).sort()).toEqual(['charge', 'refund']);
+        for (const e of meter) {
+          expect(e.endpointId).toBeNull();
+          expect(e.id).toBe(e.eventId);
+          expect(e.type).toBe('mini');
+          expect(e.payload).toMatchObject({ customer_id: 'cus_conformance', amount: 4, type: 'mini', charge_id: charged.allowed ? charged.receipt!.id : '' });
+        }
+        // Another organization without billing writes no meter event.
+        const other = await w.tenant();
+        await w.meter.charge(other.context, 'add_memory_v1');
+        expect((await all(w, other.context.organization.id)).filter((e) => e.topic === 'meter')).toEqual([]);
+      } finally {
+        await w.close();
       }
-      // Another organization without billing writes no meter event.
-      const other = await w.tenant();
-      await w.meter.charge(other.context, 'add_memory_v1');
-      expect((await all(w, other.context.organization.id)).filter((e) => e.topic === 'meter')).toEqual([]);
+    });
+
+    it('per minute: concurrent charges and a refund of one minute are summed into one entry as they are written, until its first send freezes it', async () => {
+      const w = world();
+      const { context } = await w.tenant({ organization: { subscription: { meteredBilling: true, billingCustomerId: 'cus_minute' } } });
+      const org = context.organization.id;
+      const minute = Math.floor(w.clock.now() / 60_000) * 60_000;
+      const charged = await Promise.all(Array.from({ length: 20 }, () => w.meter.charge(context, 'add_memory_v1')));
+      expect(charged.every((d) => d.allowed)).toBe(true);
+      await w.meter.refund(charged[0]!);
+      await w.meter.refund(charged[0]!);
+      const [sum, ...rest] = (await all(w, org)).filter((e) => e.topic === 'meter');
+      expect(rest).toEqual([]);
+      expect(sum).toMatchObject({ state: 'pending', attempts: 0, availableAtMs: minute + 65_000, type: 'mini' });
+      expect(sum!.payload).toMatchObject({ kind: 'sum', customer_id: 'cus_minute', type: 'mini', amount: 76, at_ms: minute, period: expect.any(String) });
+      expect(sum!.payload).not.toHaveProperty('charge_id');
+      // Not before its minute is over; then leased, which freezes it: a later charge of the minute goes to an entry of its own.
+      expect((await w.store.outbox.lease({ topic: 'meter', owner: 'x', nowMs: minute + 64_999, leaseMs: 1_000, limit: 100 })).filter((e) => e.organizationId === org)).toEqual([]);
+      expect((await w.store.outbox.lease({ topic: 'meter', owner: 'x', nowMs: minute + 65_000, leaseMs: 1_000, limit: 100 })).filter((e) => e.organizationId === org)).toHaveLength(1);
+      await w.meter.charge(context, 'add_memory_v1');
+      const after = (await all(w, org)).filter((e) => e.topic === 'meter');
+      expect(after.map((e) => e.payload.amount).sort()).toEqual([4, 76]);
+      expect(after.find((e) => e.payload.amount === 4)!.dedupKey).toBe(`${sum!.dedupKey}:late:${after.find((e) => e.payload.amount === 4)!.dedupKey.split(':late:')[1]}`);
     });
 
     it('enqueue fans a webhook event out to the endpoints that want it and ignores a key written before', async () => {
