@@ -5,6 +5,7 @@ import { benchChargeRedis } from './charge-redis.js';
 import { benchChargeSqlite } from './charge-sqlite.js';
 import { benchDashboardPaint } from './dashboard-paint.js';
 import { benchHttpMetered } from './http-metered.js';
+import { benchOutbox } from './outbox.js';
 import { writeSection } from './lib/readme.js';
 import { benchRecordParse } from './record-parse.js';
 
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'dashboard-paint': benchDashboardPaint,
   'charge-postgres': benchChargePostgres,
   'charge-redis': benchChargeRedis,
+  outbox: benchOutbox,
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(BENCHES);

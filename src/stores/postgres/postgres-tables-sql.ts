@@ -310,7 +310,12 @@ CREATE INDEX outbox_by_state ON ${s}.outbox (state, created_at);
 CREATE INDEX outbox_by_organization ON ${s}.outbox (organization_id, created_at);
 
 CREATE FUNCTION ${s}.outbox_write(events jsonb) RETURNS integer
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+DECLARE
+  written integer;
+BEGIN
+  -- PL/pgSQL, not SQL: its statement's plan is cached per connection (a SQL function's is planned on
+  -- every call, which cost more than the charge itself).
   WITH x AS (
     SELECT x.* FROM jsonb_to_recordset(events)
       AS x(dedup_key text, organization_id text, topic text, type text, payload jsonb, at bigint, available_at bigint, accumulate boolean)
@@ -354,6 +359,8 @@ LANGUAGE sql AS $$
     WHERE u.dedup_key NOT IN (SELECT dedup_key FROM added)
     RETURNING 1
   )
-  SELECT ((SELECT count(*) FROM inserted) + (SELECT count(*) FROM added) + (SELECT count(*) FROM late))::integer
+  SELECT ((SELECT count(*) FROM inserted) + (SELECT count(*) FROM added) + (SELECT count(*) FROM late))::integer INTO written;
+  RETURN written;
+END
 $$;
 `;
