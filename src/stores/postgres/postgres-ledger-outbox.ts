@@ -69,7 +69,8 @@ export function encodeLedgerOutbox(jobs: readonly LedgerJob[], templates: boolea
   const points: number[] = [];
   const templateJson: string[] = [];
   const sets = new Map<string, number>();
-  const e = { job: [] as number[], refund: [] as boolean[], events: [] as OutboxEvent[] };
+  const e = { job: [] as number[], refund: [] as boolean[], charge: [] as string[], amount: [] as number[], of: [] as number[], events: [] as OutboxEvent[] };
+  const meterEvents = new Map<string, number>();
   let line = 0;
   let any = false;
   jobs.forEach((job, n) => {
@@ -81,9 +82,17 @@ export function encodeLedgerOutbox(jobs: readonly LedgerJob[], templates: boolea
       if (job.kind === 'charge' && reports(r)) set = lineSet(r);
       const meter = meterOutboxEvent(r, job.kind);
       if (meter) {
+        // A minute's sum is one event for the whole group (SQL adds up the amounts of the jobs that qualify); per call, one per job.
+        let of = meter.accumulate ? meterEvents.get(meter.dedupKey) : undefined;
+        if (of === undefined) {
+          of = e.events.push(meter);
+          if (meter.accumulate) meterEvents.set(meter.dedupKey, of);
+        }
         e.job.push(n + 1);
         e.refund.push(job.kind === 'refund');
-        e.events.push(meter);
+        e.charge.push(r.id);
+        e.amount.push(Number(meter.payload.amount));
+        e.of.push(of);
       }
       any ||= set > 0 || meter !== null;
     }
@@ -131,6 +140,9 @@ export function encodeLedgerOutbox(jobs: readonly LedgerJob[], templates: boolea
     numbers(points),
     numbers(e.job),
     `{${e.refund.join(',')}}`,
+    e.charge,
+    numbers(e.amount),
+    numbers(e.of),
     outboxEventsJson(e.events),
     templates ? `[${templateJson.join(',')}]` : null,
     templates ? j.id : null,

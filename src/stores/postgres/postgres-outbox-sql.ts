@@ -26,13 +26,16 @@ export const TEMPLATES_NEEDED = 'TG001';
  * charges of one tenant, cost and thresholds share): where each ends among the set lines; per set
  * line its amount, the least and greatest of its points (a line that crosses none of its marks is
  * passed over with one comparison) and where its marks end among the marks; per mark its point.
- * Then per meter event its job and whether it is a refund's, and the events (outbox_write's JSON).
+ * Then per metered job (a charge or refund with a meter event): its job, whether it is a refund, its
+ * charge's id, its signed amount and which of the group's distinct meter events it goes into; and
+ * those events (outbox_write's JSON): one per minute's sum (OutboxEvent.accumulate: its amount is set
+ * to what the group's qualifying jobs add up to), one per charge per call.
  * Only when asked for: each mark's template (a JSON array of {k, o, d}), the jobs' ids and times.
  * Typed arrays rather than one JSON document: PostgreSQL parses parameters before the statement
  * runs, so none of this is read while the group holds its row locks.
  */
 export const OUTBOX_AFTER_GROUP_PARAMETERS = [
-  'int[]', 'int[]', 'int[]', 'bigint[]', 'bigint[]', 'bigint[]', 'int[]', 'bigint[]', 'int[]', 'boolean[]', 'jsonb', 'jsonb', 'text[]', 'bigint[]',
+  'int[]', 'int[]', 'int[]', 'bigint[]', 'bigint[]', 'bigint[]', 'int[]', 'bigint[]', 'int[]', 'boolean[]', 'text[]', 'bigint[]', 'int[]', 'jsonb', 'jsonb', 'text[]', 'bigint[]',
 ] as const;
 
 export const LEDGER_OUTBOX = (s: string) => `
@@ -40,7 +43,7 @@ CREATE TYPE ${s}.ledger_answer_lines AS (kind text[], used bigint[]);
 
 CREATE FUNCTION ${s}.outbox_after_group(
   answer jsonb, j_set int[], j_first int[], ls_end int[], ls_amount bigint[], ls_lo bigint[], ls_hi bigint[], ls_marks int[], m_point bigint[],
-  e_job int[], e_refund boolean[], e_event jsonb, t jsonb, j_id text[], j_at bigint[]
+  e_job int[], e_refund boolean[], e_charge text[], e_amount bigint[], e_of int[], e_event jsonb, t jsonb, j_id text[], j_at bigint[]
 ) RETURNS jsonb
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -49,6 +52,9 @@ DECLARE
   kind text[] := a.kind;
   used bigint[] := a.used;
   events jsonb[] := '{}';
+  -- What the qualifying jobs add to each distinct meter event (null: none qualified).
+  e_total bigint[] := '{}';
+  meters int := 0;
   i int;
   job int;
   k int;
@@ -86,11 +92,19 @@ BEGIN
   FOR i IN 1..coalesce(cardinality(e_job), 0) LOOP
     IF (NOT e_refund[i] AND kind[e_job[i]] = 'g')
        OR (e_refund[i] AND EXISTS (SELECT 1 FROM ${s}.refunds AS r
-                                   WHERE r.organization_id = e_event->(i - 1)->>'organization_id' AND r.charge_id = e_event->(i - 1)->'payload'->>'charge_id'
+                                   WHERE r.organization_id = e_event->(e_of[i] - 1)->>'organization_id' AND r.charge_id = e_charge[i]
                                      AND r.xmin = pg_current_xact_id()::xid)) THEN
-      events := events || (e_event->(i - 1));
+      meters := meters + 1;
+      e_total[e_of[i]] := coalesce(e_total[e_of[i]], 0) + e_amount[i];
     END IF;
   END LOOP;
+  IF meters > 0 THEN
+    FOR i IN 1..jsonb_array_length(e_event) LOOP
+      CONTINUE WHEN e_total[i] IS NULL;
+      tpl := e_event->(i - 1);
+      events := events || CASE WHEN (tpl->>'accumulate')::boolean THEN jsonb_set(tpl, '{payload,amount}', to_jsonb(e_total[i])) ELSE tpl END;
+    END LOOP;
+  END IF;
   IF cardinality(events) > 0 THEN
     PERFORM ${s}.outbox_write(to_jsonb(events));
   END IF;
