@@ -102,7 +102,15 @@ BEGIN
     FOR i IN 1..jsonb_array_length(e_event) LOOP
       CONTINUE WHEN e_total[i] IS NULL;
       tpl := e_event->(i - 1);
-      events := events || CASE WHEN (tpl->>'accumulate')::boolean THEN jsonb_set(tpl, '{payload,amount}', to_jsonb(e_total[i])) ELSE tpl END;
+      IF (tpl->>'accumulate')::boolean THEN
+        -- The usual case, inline: the minute's entry exists and was never attempted.
+        UPDATE ${s}.outbox SET payload = jsonb_set(payload, '{amount}', to_jsonb((payload->>'amount')::bigint + e_total[i]))
+        WHERE dedup_key = tpl->>'dedup_key' AND state = 'pending' AND attempts = 0;
+        CONTINUE WHEN FOUND;
+        events := events || jsonb_set(tpl, '{payload,amount}', to_jsonb(e_total[i]));
+      ELSE
+        events := events || tpl;
+      END IF;
     END LOOP;
   END IF;
   IF cardinality(events) > 0 THEN

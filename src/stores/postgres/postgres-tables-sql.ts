@@ -312,54 +312,67 @@ CREATE INDEX outbox_by_organization ON ${s}.outbox (organization_id, created_at)
 CREATE FUNCTION ${s}.outbox_write(events jsonb) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-  written integer;
+  written integer := 0;
+  n integer;
+  r record;
+  sum_payload jsonb;
 BEGIN
-  -- PL/pgSQL, not SQL: its statement's plan is cached per connection (a SQL function's is planned on
-  -- every call, which cost more than the charge itself).
-  WITH x AS (
-    SELECT x.* FROM jsonb_to_recordset(events)
-      AS x(dedup_key text, organization_id text, topic text, type text, payload jsonb, at bigint, available_at bigint, accumulate boolean)
-  ), e AS (
-    SELECT 'evt_' || left(encode(sha256(convert_to(x.dedup_key, 'UTF8')), 'hex'), 32) AS event_id, x.*
-    FROM x WHERE NOT coalesce(x.accumulate, false)
-  ), inserted AS (
-    INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
-    SELECT CASE WHEN w.id IS NULL THEN e.event_id ELSE e.event_id || '.' || w.id END, e.event_id,
-           CASE WHEN w.id IS NULL THEN e.dedup_key ELSE e.dedup_key || ':' || w.id END,
-           e.organization_id, e.topic, e.type, w.id, e.payload, 'pending', 0, e.available_at, e.at
-    FROM e
-    LEFT JOIN ${s}.webhook_endpoints w
-      ON e.topic = 'webhook' AND w.organization_id = e.organization_id AND e.type = ANY (string_to_array(w.event_types, ','))
-    WHERE e.topic = 'meter' OR w.id IS NOT NULL
-    ORDER BY e.at, w.created_at, w.id
-    ON CONFLICT (dedup_key) DO NOTHING
-    RETURNING 1
-  ), sums AS (
-    -- Meter events summed as written (OutboxEvent.accumulate): one row per key, amounts added, the writer's charge_id dropped.
+  -- PL/pgSQL with short statements: their plans are cached per connection and cheap to make (one
+  -- statement of many CTEs was planned again on most calls, and cost more than the charge itself).
+  IF EXISTS (SELECT 1 FROM jsonb_array_elements(events) AS x WHERE NOT coalesce((x->>'accumulate')::boolean, false)) THEN
+    WITH e AS (
+      SELECT 'evt_' || left(encode(sha256(convert_to(x.dedup_key, 'UTF8')), 'hex'), 32) AS event_id, x.*
+      FROM jsonb_to_recordset(events)
+        AS x(dedup_key text, organization_id text, topic text, type text, payload jsonb, at bigint, available_at bigint, accumulate boolean)
+      WHERE NOT coalesce(x.accumulate, false)
+    ), inserted AS (
+      INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
+      SELECT CASE WHEN w.id IS NULL THEN e.event_id ELSE e.event_id || '.' || w.id END, e.event_id,
+             CASE WHEN w.id IS NULL THEN e.dedup_key ELSE e.dedup_key || ':' || w.id END,
+             e.organization_id, e.topic, e.type, w.id, e.payload, 'pending', 0, e.available_at, e.at
+      FROM e
+      LEFT JOIN ${s}.webhook_endpoints w
+        ON e.topic = 'webhook' AND w.organization_id = e.organization_id AND e.type = ANY (string_to_array(w.event_types, ','))
+      WHERE e.topic = 'meter' OR w.id IS NOT NULL
+      ORDER BY e.at, w.created_at, w.id
+      ON CONFLICT (dedup_key) DO NOTHING
+      RETURNING 1)
+    SELECT count(*) INTO n FROM inserted;
+    written := written + n;
+  END IF;
+  -- Meter events summed as written (OutboxEvent.accumulate): per key, the amounts added to the entry
+  -- while it is pending and was never attempted; else a new entry; else (the entry was attempted,
+  -- its first send froze it) an entry of its own under a late key.
+  FOR r IN
     SELECT x.dedup_key, min(x.organization_id) AS organization_id, min(x.type) AS type,
-           jsonb_set((array_agg(x.payload - 'charge_id' ORDER BY x.at))[1], '{amount}', to_jsonb(sum((x.payload->>'amount')::bigint))) AS payload,
+           (array_agg(x.payload - 'charge_id' ORDER BY x.at))[1] AS payload, sum((x.payload->>'amount')::bigint) AS amount,
            min(x.at) AS at, min(x.available_at) AS available_at
-    FROM x WHERE coalesce(x.accumulate, false) GROUP BY x.dedup_key
-  ), added AS (
-    INSERT INTO ${s}.outbox AS o (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
-    SELECT h.id, h.id, u.dedup_key, u.organization_id, 'meter', u.type, NULL, u.payload, 'pending', 0, u.available_at, u.at
-    FROM sums u CROSS JOIN LATERAL (SELECT 'evt_' || left(encode(sha256(convert_to(u.dedup_key, 'UTF8')), 'hex'), 32) AS id) h
-    ORDER BY u.dedup_key
-    ON CONFLICT (dedup_key) DO UPDATE
-      SET payload = jsonb_set(o.payload, '{amount}', to_jsonb((o.payload->>'amount')::bigint + (excluded.payload->>'amount')::bigint))
-      WHERE o.state = 'pending' AND o.attempts = 0
-    RETURNING o.dedup_key
-  ), late AS (
-    -- The entry of the key was already attempted (its first send froze it): the sum becomes an entry of its own.
-    INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
-    SELECT h.id, h.id, l.key, u.organization_id, 'meter', u.type, NULL, u.payload, 'pending', 0, u.available_at, u.at
-    FROM sums u
-    CROSS JOIN LATERAL (SELECT u.dedup_key || ':late:' || gen_random_uuid()::text AS key) l
-    CROSS JOIN LATERAL (SELECT 'evt_' || left(encode(sha256(convert_to(l.key, 'UTF8')), 'hex'), 32) AS id) h
-    WHERE u.dedup_key NOT IN (SELECT dedup_key FROM added)
-    RETURNING 1
-  )
-  SELECT ((SELECT count(*) FROM inserted) + (SELECT count(*) FROM added) + (SELECT count(*) FROM late))::integer INTO written;
+    FROM jsonb_to_recordset(events) AS x(dedup_key text, organization_id text, type text, payload jsonb, at bigint, available_at bigint, accumulate boolean)
+    WHERE coalesce(x.accumulate, false)
+    GROUP BY x.dedup_key
+    ORDER BY x.dedup_key
+  LOOP
+    sum_payload := jsonb_set(r.payload, '{amount}', to_jsonb(r.amount));
+    FOR attempt IN 1..2 LOOP
+      UPDATE ${s}.outbox SET payload = jsonb_set(payload, '{amount}', to_jsonb((payload->>'amount')::bigint + r.amount))
+      WHERE dedup_key = r.dedup_key AND state = 'pending' AND attempts = 0;
+      EXIT WHEN FOUND;
+      IF attempt = 1 THEN
+        INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
+        SELECT h.id, h.id, r.dedup_key, r.organization_id, 'meter', r.type, NULL, sum_payload, 'pending', 0, r.available_at, r.at
+        FROM (SELECT 'evt_' || left(encode(sha256(convert_to(r.dedup_key, 'UTF8')), 'hex'), 32) AS id) h
+        ON CONFLICT (dedup_key) DO NOTHING;
+        -- Not inserted: another transaction did it meanwhile (then the update finds it), or it was attempted.
+        EXIT WHEN FOUND;
+      ELSE
+        INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
+        SELECT h.id, h.id, l.key, r.organization_id, 'meter', r.type, NULL, sum_payload, 'pending', 0, r.available_at, r.at
+        FROM (SELECT r.dedup_key || ':late:' || gen_random_uuid()::text AS key) l
+        CROSS JOIN LATERAL (SELECT 'evt_' || left(encode(sha256(convert_to(l.key, 'UTF8')), 'hex'), 32) AS id) h;
+      END IF;
+    END LOOP;
+    written := written + 1;
+  END LOOP;
   RETURN written;
 END
 $$;
