@@ -23,7 +23,19 @@ export interface PostgresPoolClient {
  */
 export interface PostgresPool {
   query(text: string, values?: readonly unknown[]): Promise<PostgresQueryResult>;
+  /**
+   * A named prepared statement (pg's query config): parsed and planned once per connection, then
+   * run with a cached generic plan. For the ledger's statement, which runs on every group.
+   */
+  query(statement: PostgresNamedStatement): Promise<PostgresQueryResult>;
   connect(): Promise<PostgresPoolClient>;
+}
+
+export interface PostgresNamedStatement {
+  /** At most 63 bytes; one text per name on a connection. */
+  readonly name: string;
+  readonly text: string;
+  readonly values: unknown[];
 }
 
 export interface PostgresStoreConfig {

@@ -63,11 +63,11 @@ export function createPostgresDirectory(
     return result;
   };
 
-  const getOrganization = async (id: string, via: { query: PostgresPool['query'] } = pool) => {
+  const getOrganization = async (id: string, via: Pick<PostgresPoolClient, 'query'> = pool) => {
     const row = (await guarded(() => via.query(`SELECT * FROM ${s}.organizations WHERE id = $1`, [id]))).rows[0];
     return row ? toOrganization(row) : null;
   };
-  const getNamespace = async (id: string, via: { query: PostgresPool['query'] } = pool) => {
+  const getNamespace = async (id: string, via: Pick<PostgresPoolClient, 'query'> = pool) => {
     const row = (await guarded(() => via.query(`SELECT * FROM ${s}.namespaces WHERE id = $1 AND deleted_at IS NULL`, [id]))).rows[0];
     return row ? toNamespace(row) : null;
   };

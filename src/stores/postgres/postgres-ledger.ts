@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ChargeResult, QuotaLedger } from '../contract/index.js';
 import { GroupCommit } from '../shared/group-commit.js';
 import type { PostgresPool } from './postgres-config.js';
@@ -40,6 +41,8 @@ export function createPostgresLedger(
   const applySql = `SELECT ${schema}.apply_ledger_group($1::jsonb) AS answer`;
   // A group that may write to the outbox writes it in the same statement (postgres-outbox-sql.ts).
   const applyWithOutboxSql = `SELECT ${schema}.outbox_after_group(${schema}.apply_ledger_group($1::jsonb), ${OUTBOX_AFTER_GROUP_PARAMETERS.map((type, i) => `$${i + 2}::${type}`).join(', ')}) AS answer`;
+  // Named, so that each connection parses and plans them once (names are per connection; the schema's hash keeps two stores apart).
+  const tag = createHash('sha256').update(schema).digest('hex').slice(0, 16);
   const flusher = createWalFlusher(pool);
   let inFlight = 0;
 
@@ -49,7 +52,9 @@ export function createPostgresLedger(
     let templates = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await (outbox === null ? pool.query(applySql, [group]) : pool.query(applyWithOutboxSql, [group, ...outbox]));
+        const { rows } = await (outbox === null
+          ? pool.query({ name: `tg_apply_${tag}`, text: applySql, values: [group] })
+          : pool.query({ name: `tg_apply_outbox_${tag}`, text: applyWithOutboxSql, values: [group, ...outbox] }));
         return decodeLedgerAnswer(jobs, rows[0]!.answer as LedgerAnswer);
       } catch (error) {
         // A charge crossed a threshold: the group rolled back; it runs again with the events' templates.
