@@ -104,8 +104,7 @@ BEGIN
       tpl := e_event->(i - 1);
       IF (tpl->>'accumulate')::boolean THEN
         -- The usual case, inline: the minute's entry exists and was never attempted.
-        UPDATE ${s}.outbox SET payload = jsonb_set(payload, '{amount}', to_jsonb((payload->>'amount')::bigint + e_total[i]))
-        WHERE dedup_key = tpl->>'dedup_key' AND state = 'pending' AND attempts = 0;
+        UPDATE ${s}.outbox SET amount = amount + e_total[i] WHERE dedup_key = tpl->>'dedup_key' AND state = 'pending' AND attempts = 0;
         CONTINUE WHEN FOUND;
         events := events || jsonb_set(tpl, '{payload,amount}', to_jsonb(e_total[i]));
       ELSE

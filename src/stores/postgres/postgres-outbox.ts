@@ -64,7 +64,7 @@ export function createPostgresOutbox(pool: PostgresPool, schema: string): Outbox
            complete AS (SELECT count(*) = cardinality($1::text[]) AS ok FROM members),
            sum AS (
              INSERT INTO ${schema}.outbox (${OUTBOX_INSERT_COLUMNS})
-             SELECT $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14 FROM complete WHERE ok
+             SELECT $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15 FROM complete WHERE ok
              ON CONFLICT (dedup_key) DO NOTHING RETURNING id)
            UPDATE ${schema}.outbox o SET state = 'merged', batch = $3, lease_owner = NULL, lease_until = NULL
            FROM complete WHERE complete.ok AND o.id IN (SELECT id FROM members)

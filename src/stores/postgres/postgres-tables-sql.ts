@@ -303,7 +303,9 @@ CREATE TABLE ${s}.outbox (
   last_status integer,
   created_at bigint NOT NULL,
   delivered_at bigint,
-  batch text
+  batch text,
+  -- A meter event summed as written: its amount, added to by the charges of its minute (toOutboxEntry puts it in the payload).
+  amount bigint
 );
 CREATE INDEX outbox_due ON ${s}.outbox (topic, available_at) WHERE state = 'pending';
 CREATE INDEX outbox_by_state ON ${s}.outbox (state, created_at);
@@ -354,19 +356,18 @@ BEGIN
   LOOP
     sum_payload := jsonb_set(r.payload, '{amount}', to_jsonb(r.amount));
     FOR attempt IN 1..2 LOOP
-      UPDATE ${s}.outbox SET payload = jsonb_set(payload, '{amount}', to_jsonb((payload->>'amount')::bigint + r.amount))
-      WHERE dedup_key = r.dedup_key AND state = 'pending' AND attempts = 0;
+      UPDATE ${s}.outbox SET amount = amount + r.amount WHERE dedup_key = r.dedup_key AND state = 'pending' AND attempts = 0;
       EXIT WHEN FOUND;
       IF attempt = 1 THEN
-        INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
-        SELECT h.id, h.id, r.dedup_key, r.organization_id, 'meter', r.type, NULL, sum_payload, 'pending', 0, r.available_at, r.at
+        INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at, amount)
+        SELECT h.id, h.id, r.dedup_key, r.organization_id, 'meter', r.type, NULL, sum_payload, 'pending', 0, r.available_at, r.at, r.amount
         FROM (SELECT 'evt_' || left(encode(sha256(convert_to(r.dedup_key, 'UTF8')), 'hex'), 32) AS id) h
         ON CONFLICT (dedup_key) DO NOTHING;
         -- Not inserted: another transaction did it meanwhile (then the update finds it), or it was attempted.
         EXIT WHEN FOUND;
       ELSE
-        INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at)
-        SELECT h.id, h.id, l.key, r.organization_id, 'meter', r.type, NULL, sum_payload, 'pending', 0, r.available_at, r.at
+        INSERT INTO ${s}.outbox (id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at, amount)
+        SELECT h.id, h.id, l.key, r.organization_id, 'meter', r.type, NULL, sum_payload, 'pending', 0, r.available_at, r.at, r.amount
         FROM (SELECT r.dedup_key || ':late:' || gen_random_uuid()::text AS key) l
         CROSS JOIN LATERAL (SELECT 'evt_' || left(encode(sha256(convert_to(l.key, 'UTF8')), 'hex'), 32) AS id) h;
       END IF;

@@ -51,7 +51,13 @@ function pendingEntry(event: OutboxEvent, id: string, eventId: string, dedupKey:
 }
 
 /** Column order of the outbox table's insert (SQLite and PostgreSQL). */
-export const OUTBOX_INSERT_COLUMNS = 'id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at';
+export const OUTBOX_INSERT_COLUMNS = 'id, event_id, dedup_key, organization_id, topic, type, endpoint_id, payload, state, attempts, available_at, created_at, amount';
+
+/**
+ * A sum's amount lives in a column of its own, not in its JSON payload: adding a charge to the
+ * minute's sum is then an integer update on the charge path (toOutboxEntry puts it back in the payload).
+ */
+const sumAmountOf = (e: OutboxEntry): number | null => (e.payload.kind === 'sum' && typeof e.payload.amount === 'number' ? e.payload.amount : null);
 
 export const outboxInsertValues = (e: OutboxEntry) => [
   e.id,
@@ -66,6 +72,7 @@ export const outboxInsertValues = (e: OutboxEntry) => [
   e.attempts,
   e.availableAtMs,
   e.createdAtMs,
+  sumAmountOf(e),
 ];
 
 
@@ -78,7 +85,7 @@ export function toOutboxEntry(row: Row): OutboxEntry {
     topic: String(row.topic) as OutboxTopic,
     type: String(row.type),
     endpointId: strOrNull(row.endpoint_id),
-    payload: (typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown>,
+    payload: withAmount((typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload) as Record<string, unknown>, row.amount),
     state: String(row.state) as OutboxState,
     attempts: Number(row.attempts),
     availableAtMs: Number(row.available_at),
@@ -90,6 +97,10 @@ export function toOutboxEntry(row: Row): OutboxEntry {
     deliveredAtMs: numOrNull(row.delivered_at),
     batch: strOrNull(row.batch),
   };
+}
+
+function withAmount(payload: Record<string, unknown>, amount: unknown): Record<string, unknown> {
+  return amount === null || amount === undefined ? payload : { ...payload, amount: Number(amount) };
 }
 
 /** A filter of list(), in memory: the in-memory store's, and the reference the SQL ones match. */

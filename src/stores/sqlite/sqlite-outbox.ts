@@ -17,9 +17,8 @@ export interface SqliteOutbox extends Outbox {
 export function createSqliteOutbox(db: Database.Database): SqliteOutbox {
   const sql = {
     endpoints: db.prepare('SELECT * FROM webhook_endpoints WHERE organization_id = ? ORDER BY created_at, id'),
-    insert: db.prepare(`INSERT OR IGNORE INTO outbox (${OUTBOX_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    addToSum: db.prepare(`UPDATE outbox SET payload = json_set(payload, '$.amount', json_extract(payload, '$.amount') + ?)
-                          WHERE dedup_key = ? AND state = 'pending' AND attempts = 0`),
+    insert: db.prepare(`INSERT OR IGNORE INTO outbox (${OUTBOX_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    addToSum: db.prepare(`UPDATE outbox SET amount = amount + ? WHERE dedup_key = ? AND state = 'pending' AND attempts = 0`),
     due: db.prepare(`
       SELECT id FROM outbox
       WHERE state = 'pending' AND topic = ? AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?)

@@ -283,7 +283,8 @@ export const MIGRATIONS: readonly string[] = [
     last_status INTEGER,
     created_at INTEGER NOT NULL,
     delivered_at INTEGER,
-    batch TEXT
+    batch TEXT,
+    amount INTEGER
   );
   CREATE INDEX outbox_due ON outbox (topic, available_at) WHERE state = 'pending';
   CREATE INDEX outbox_by_state ON outbox (state, created_at);
