@@ -3,6 +3,7 @@ import { afterEach } from 'vitest';
 import type { Subscription } from '../../src/core/tenants.js';
 import { createRamStore } from '../../src/stores/ram/index.js';
 import { manualClock } from '../support/clock.js';
+import { subscriptionOf } from '../support/subscription.js';
 import { createWorld, type World } from '../support/world.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -27,14 +28,4 @@ export async function ramWorld(start = '2026-11-15T12:00:00.000Z'): Promise<Worl
 }
 
 /** An active developer subscription, with what a test changes. */
-export const subscription = (s: Partial<Subscription> = {}): Subscription => ({
-  id: 'sub_1',
-  tier: 'developer',
-  status: 'active',
-  trialEndsAt: null,
-  meteredBilling: false,
-  billingCustomerId: null,
-  billingAnchorDay: null,
-  enforcement: null,
-  ...s,
-});
+export const subscription = (s: Partial<Subscription> = {}): Subscription => subscriptionOf({ tier: 'developer', ...s });
