@@ -30,6 +30,9 @@ const ALLOWED: [RegExp, RegExp[]][] = [
   [/^(analytics|billing|memory)\//, [/^core\//, /^stores\/contract\//]],
   [/^http\//, [/^core\//, /^stores\/contract\//, /^tenancy\//, /^metering\//, /^analytics\//, /^billing\//, /^memory\//]],
   [/^cli\//, [/.*/]],
+  // The package's entries (package.json "exports"): the library, and the receivers' webhook check.
+  [/^index\.ts$/, [/^core\//, /^stores\//, /^tenancy\//, /^metering\//, /^analytics\//, /^billing\//]],
+  [/^webhooks\.ts$/, [/^core\//, /^billing\/webhook-signature\.ts$/]],
 ];
 
 const folderOf = (file: string) => {
