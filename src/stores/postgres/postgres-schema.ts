@@ -5,6 +5,7 @@ import { LEDGER_HELPER_FUNCTIONS } from './postgres-ledger-helpers-sql.js';
 import { LEDGER_FUNCTIONS } from './postgres-ledger-sql.js';
 import { LEDGER_RATE_WINDOWS } from './postgres-ledger-windows-sql.js';
 import { LEDGER_OUTBOX } from './postgres-outbox-sql.js';
+import { LEDGER_OUTBOX_SIMPLE_EXPRESSIONS } from './postgres-outbox-simple-sql.js';
 import { RECORD_SINK_TABLES } from './postgres-record-sink-sql.js';
 import { CONTENT_TABLES, DIRECTORY_TABLES, HOLDINGS_TABLE, KEY_LINEAGE, OUTBOX, USAGE_TABLES, WEBHOOK_ENDPOINTS } from './postgres-tables-sql.js';
 
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly { readonly name: string; readonly sql: (schema
   { name: 'outbox', sql: OUTBOX },
   { name: 'outbox of the ledger', sql: LEDGER_OUTBOX },
   { name: 'organization enforcement', sql: (s) => `ALTER TABLE ${s}.organizations ADD COLUMN enforcement text;` },
+  { name: 'outbox of the ledger on simple expressions', sql: LEDGER_OUTBOX_SIMPLE_EXPRESSIONS },
 ];
 
 /** Schema names are spliced into SQL, so only plain lower-case identifiers are accepted. */
