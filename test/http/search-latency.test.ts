@@ -8,6 +8,7 @@ import { startServer, type TestServer } from './support/server.js';
 const SEARCHERS = 4;
 const RUN_MS = 2_500;
 const POLL_EVERY_MS = 20;
+const MIN_POLLS = 10;
 
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
@@ -57,7 +58,10 @@ describe('a tenant’s large searches leave the event loop to the others (issue 
     expect(load.statuses).toEqual([200]);
     expect(load.largest).toBeLessThanOrEqual(SEARCH_PAGE.maxBytes);
     expect(load.searches).toBeGreaterThan(SEARCHERS * 10);
-    expect(latencies.length).toBeGreaterThan(RUN_MS / (POLL_EVERY_MS * 5));
+    // Enough polls that the bound means something. Not tied to the poll interval: on a loaded
+    // machine (another test file on the other core) a 20 ms timer fires late, and 24 polls of a
+    // 1.9 s window once failed a bound of 25 while every poll answered within the 100 ms.
+    expect(latencies.length).toBeGreaterThanOrEqual(MIN_POLLS);
     expect(max).toBeLessThan(100);
   }, 15_000);
 });
