@@ -29,7 +29,7 @@ import { interleaved, machine, ratioTable, type LoadResult } from './lib/measure
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 5000);
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const KEYS = 4;
 const OPERATIONS = ['add_memory_v1', 'search_v1', 'get_memory_v1', 'update_memory_v1'];
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 3000);
