@@ -1,12 +1,18 @@
 import type { Config } from '../core/config.js';
 import {
   buildCatalogueVersions,
+  catalogueAdditionOf,
+  catalogueAdditionSettingName,
   catalogueRecordDifferences,
+  parseCatalogueAddition,
   catalogueRecordOf,
   catalogueSettingName,
   checkCatalogueRecords,
   createCatalogueSchedule,
+  operationsMissingFrom,
   parseCatalogueRecord,
+  recordWithAdditions,
+  catalogueRecordText,
   type CatalogueSchedule,
   type CatalogueVersion,
 } from '../core/catalogue-versions.js';
@@ -112,13 +118,28 @@ export async function openRuntime(config: Config, options: { logger?: Logger; cl
 /**
  * Records every version of the config the store has not seen (settings `catalogue:v<N>`, first writer
  * wins), after checking the config against those it has (checkCatalogueRecords): throws CONFIG_INVALID
- * naming each version and what differs, having recorded nothing.
+ * naming each version and what differs, having recorded nothing. Operations this config adds to a
+ * recorded version are recorded beside it (catalogueAdditionSettingName): allowed, never a difference.
  */
 export async function recordCatalogueVersions(settings: Settings, versions: readonly CatalogueVersion[], nowMs: number): Promise<readonly CatalogueVersion[]> {
   const read = (version: number) => settings.get(catalogueSettingName(version));
-  const [recorded, next] = await Promise.all([Promise.all(versions.map((v) => read(v.version))), read(versions.at(-1)!.version + 1)]);
+  const [texts, next] = await Promise.all([Promise.all(versions.map((v) => read(v.version))), read(versions.at(-1)!.version + 1)]);
+  // Each recorded version as the store has it (its record and the additions kept beside it), plus
+  // the operations this config adds to it (recorded below, once nothing else differs).
+  const toAdd: { v: CatalogueVersion; operation: string }[] = [];
+  const recorded = await Promise.all(
+    versions.map(async (v, i) => {
+      const record = texts[i] === null ? null : parseCatalogueRecord(texts[i]!);
+      if (record === null) return texts[i] ?? null;
+      const kept = recordWithAdditions(record, Object.fromEntries((await readAdditions(settings, v.version)).map((a) => [a.operation, a.spec])));
+      const missing = operationsMissingFrom(v, kept);
+      toAdd.push(...missing.map((operation) => ({ v, operation })));
+      return catalogueRecordText(recordWithAdditions(kept, Object.fromEntries(missing.map((operation) => [operation, v.operations[operation]]))));
+    }),
+  );
   const { problems, toRecord } = checkCatalogueRecords(versions, recorded, next, nowMs);
   if (problems.length === 0) {
+    for (const { v, operation } of toAdd) problems.push(...(await addOperation(settings, v, operation)));
     for (const v of toRecord) {
       if (await settings.putIfAbsent(catalogueSettingName(v.version), catalogueRecordOf(v, nowMs))) continue;
       // Another process recorded this version first: it must be the same.
@@ -128,4 +149,29 @@ export async function recordCatalogueVersions(settings: Settings, versions: read
   }
   if (problems.length > 0) throw configInvalid('catalogue', problems);
   return versions;
+}
+
+/** The additions kept beside version N's record, in the order they were added. */
+async function readAdditions(settings: Settings, version: number): Promise<{ operation: string; spec: unknown }[]> {
+  const additions: { operation: string; spec: unknown }[] = [];
+  for (let n = 1; ; n++) {
+    const text = await settings.get(catalogueAdditionSettingName(version, n));
+    if (text === null) return additions;
+    const addition = parseCatalogueAddition(text);
+    if (addition) additions.push(addition);
+  }
+}
+
+/** Keeps an operation added to a recorded version at the chain's next free number; a problem when another process added it at another price. */
+async function addOperation(settings: Settings, v: CatalogueVersion, operation: string): Promise<string[]> {
+  const mine = catalogueAdditionOf(v, operation);
+  for (let n = 1; ; n++) {
+    const name = catalogueAdditionSettingName(v.version, n);
+    if (await settings.putIfAbsent(name, mine)) return [];
+    const theirs = await settings.get(name);
+    if (theirs === mine) return [];
+    if (parseCatalogueAddition(theirs ?? '')?.operation === operation) {
+      return [`catalogue version ${v.version}: operation ${operation} was added by another process as ${theirs}, here as ${mine}`];
+    }
+  }
 }

@@ -158,6 +158,38 @@ export function singleVersionSchedule(catalogue: Catalogue): CatalogueSchedule {
 
 export const catalogueSettingName = (version: number): string => `catalogue:v${version}`;
 
+/**
+ * Operations a newer Tollgate (or config) adds to a version the store recorded without them (the
+ * gateway's routes, say), kept beside the record as a numbered chain `catalogue:v<N>:+1`, `+2`…, first
+ * writer wins at each number, so that a start can read them all back. An addition changes no price
+ * anything was charged at (nothing could be charged as an operation that did not exist), so it is
+ * allowed; once kept, its price is recorded like the others', and a removal or another price is not.
+ */
+export const catalogueAdditionSettingName = (version: number, n: number): string => `catalogue:v${version}:+${n}`;
+
+/** The settings value of an addition: the operation's name and canonical spec. */
+export const catalogueAdditionOf = (v: CatalogueVersion, operation: string): string => canonicalJson({ operation, spec: v.operations[operation] });
+
+/** An addition read back; null when the value is not one. */
+export function parseCatalogueAddition(text: string): { readonly operation: string; readonly spec: unknown } | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return isRecord(value) && typeof value.operation === 'string' && isRecord(value.spec) ? { operation: value.operation, spec: value.spec } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The operations of `v` that a store's record of it (with its additions) lacks: what a start adds. */
+export function operationsMissingFrom(v: CatalogueVersion, record: CatalogueRecord): string[] {
+  return Object.keys(v.operations).filter((name) => !Object.hasOwn(record.operations, name)).sort();
+}
+
+/** A record with the additions kept beside it (operation → its recorded spec). */
+export function recordWithAdditions(record: CatalogueRecord, additions: Readonly<Record<string, unknown>>): CatalogueRecord {
+  return { ...record, operations: { ...record.operations, ...additions } };
+}
+
 export interface CatalogueRecord {
   readonly version: number;
   readonly effectiveFromMs: number;
@@ -167,11 +199,16 @@ export interface CatalogueRecord {
 
 /** The settings value recording a version at `nowMs`: the whole catalogue, so a later difference can be named. */
 export function catalogueRecordOf(v: CatalogueVersion, nowMs: number): string {
+  return catalogueRecordText({ version: v.version, effectiveFromMs: v.effectiveFromMs, recordedAtMs: nowMs, operations: v.operations });
+}
+
+/** A record as its settings value (parseCatalogueRecord reads it back). */
+export function catalogueRecordText(record: CatalogueRecord): string {
   return canonicalJson({
-    version: v.version,
-    effective_from: new Date(v.effectiveFromMs).toISOString(),
-    recorded_at: new Date(nowMs).toISOString(),
-    operations: v.operations,
+    version: record.version,
+    effective_from: new Date(record.effectiveFromMs).toISOString(),
+    recorded_at: new Date(record.recordedAtMs).toISOString(),
+    operations: record.operations,
   });
 }
 

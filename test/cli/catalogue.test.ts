@@ -110,6 +110,29 @@ describe('tollgate catalogue', () => {
     expect((JSON.parse(fine.stdout) as { version: number }[]).map((v) => v.version)).toEqual([1, 2, 3]);
   });
 
+  it('accepts an operation added to a recorded version (a newer Tollgate, the gateway\'s routes) and keeps its price from then on', async () => {
+    const added = tollgateCli({ ...env, TOLLGATE_DATA: join(dir, 'added.db') }, dir);
+    writeVersions(V1);
+    expect((await added('catalogue', 'history')).code).toBe(0);
+    // Version 1 was recorded without summarize_v1: adding it changes no price anything was charged at.
+    const withNew = { ...V1, operations: { ...V1.operations, summarize_v1: { cost: 2 } } };
+    writeVersions(withNew);
+    const first = await added('catalogue', 'show', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    expect((JSON.parse(first.stdout) as { operations: Record<string, { cost: unknown }> }).operations.summarize_v1!.cost).toEqual({ kind: 'fixed', cost: 2 });
+    expect((await added('catalogue', 'history')).code).toBe(0);
+    // Once added, its price is recorded like the others': another price is refused.
+    writeVersions({ ...V1, operations: { ...V1.operations, summarize_v1: { cost: 3 } } });
+    const changed = await added('catalogue', 'history');
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toContain('catalogue version 1: operation summarize_v1 is {"client_error":"refund","cost":{"cost":3,"kind":"fixed"},"type":"mini"} here, {"client_error":"refund","cost":{"cost":2,"kind":"fixed"},"type":"mini"} in the store');
+    // Removing an operation the store has recorded is still refused.
+    writeVersions({ ...V1, operations: { search_v1: { cost: 2 } } });
+    const removed = await added('catalogue', 'history');
+    expect(removed.code).toBe(2);
+    expect(removed.stderr).toContain("catalogue version 1: operation summarize_v1 is in the store's record but not here");
+  });
+
   it('a config with only the top-level operations is version 1 since the epoch', async () => {
     writeFileSync(configPath, stringify({ operations: { search_v1: { cost: 3 } } }));
     const legacy = tollgateCli({ ...env, TOLLGATE_DATA: join(dir, 'legacy.db') }, dir);
