@@ -54,6 +54,40 @@ export const DEFAULT_OPERATIONS = {
   cancel_document_processing: fixed(0),
   get_sync_tiers: fixed(3),
   get_sync_delta: fixed(1),
+  // The gateway's Papr routes (issue 14, src/gateway/papr-routes.ts) that the hosted API has no operation for.
+  // Polling a status does no work, as get_document_status.
+  get_memory_status_v1: fixed(0),
+  get_memory_batch_status_v1: fixed(0),
+  // Sessions: one read or small write each, as the other session operations.
+  update_session_v1: fixed(1),
+  compress_session_v1: fixed(1),
+  // The application's users: small reads and writes; a batch of users is still bookkeeping, not memories.
+  create_user_v1: fixed(1),
+  create_user_batch_v1: fixed(1),
+  list_users_v1: fixed(1),
+  get_user_v1: fixed(1),
+  update_user_v1: fixed(1),
+  delete_user_v1: fixed(1),
+  // Graph: rerank and transform score or embed the documents sent, as a search does (its base price); domains are configuration, as schemas.
+  rerank_documents_v1: fixed(1),
+  transform_documents_v1: fixed(1),
+  create_graph_domain_v1: fixed(1),
+  list_graph_domains_v1: fixed(1),
+  get_graph_domain_v1: fixed(1),
+  update_graph_domain_v1: fixed(1),
+  delete_graph_domain_v1: fixed(1),
+  // GraphQL and the OMO exports are reads.
+  graphql_query_v1: fixed(1),
+  export_memories_v1: fixed(1),
+  export_memories_json_v1: fixed(1),
+  // An import stores memories: one add's price for now; per memory (as add_memory_batch_v1) needs the upstream's bound on an import, not known.
+  import_memories_v1: fixed(4),
+  // AI proxy: one model call, priced as add_memory_v1 (which runs one) until a later step prices them from the answer's usage.
+  create_openai_chat_completion_v1: fixed(4),
+  create_openai_response_v1: fixed(4),
+  create_anthropic_message_v1: fixed(4),
+  generate_google_content_v1: fixed(4),
+  stream_google_content_v1: fixed(4),
 } as const satisfies Record<string, CostRule>;
 
 export type DefaultOperationName = keyof typeof DEFAULT_OPERATIONS;
