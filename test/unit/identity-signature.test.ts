@@ -1,5 +1,6 @@
 /** Gateway identity headers (issue 14): what Tollgate signs for the upstream, and what the upstream's check refuses. */
 import { createHmac } from 'node:crypto';
+import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import {
   API_KEY_ID_HEADER,
@@ -14,6 +15,7 @@ import {
   verifyIdentity,
   type UpstreamIdentity,
 } from '../../src/gateway/identity-signature.js';
+import { startUpstream } from '../support/upstream.js';
 
 const SECRET = 'upstream-secret-0123456789abcdefghij';
 const NEW_SECRET = 'upstream-secret-rotated-ZYXWVUTSRQPO';
@@ -190,5 +192,20 @@ describe('identity signature', () => {
   it('an inner space in a value is kept and verifies', () => {
     const identity = { ...IDENTITY, userId: 'Ada Lovelace' };
     expect(verify(signIdentity([SECRET], { ...CALL, identity }))).toMatchObject({ ok: true, identity });
+  });
+
+  it('the headers survive a real HTTP hop (undici to node:http), empty values and inner spaces included, and verify there', async () => {
+    const upstream = await startUpstream();
+    try {
+      const identity = { ...IDENTITY, userId: 'Ada Lovelace', chargeId: '' };
+      const path = '/v1/memory/search?q=caf%C3%A9&max=20';
+      const timestampSec = Math.floor(Date.now() / 1000);
+      const response = await request(`${upstream.url}${path}`, { method: 'POST', headers: signIdentity([NEW_SECRET, SECRET], { method: 'POST', path, timestampSec, identity }), body: '{}' });
+      await response.body.dump();
+      const [got] = await upstream.waitFor(1);
+      expect(verifyIdentity([SECRET], { method: got!.method, path: got!.url, headers: got!.headers })).toEqual({ ok: true, identity, timestampSec });
+    } finally {
+      await upstream.close();
+    }
   });
 });
