@@ -84,6 +84,11 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set('billing.retryBaseMs', number(env.TOLLGATE_OUTBOX_RETRY_BASE_MS));
   set('metering.meterAggregation', env.TOLLGATE_METER_AGGREGATION);
   set('metering.enforcement', env.TOLLGATE_ENFORCEMENT);
+  set('gateway.upstream', env.TOLLGATE_UPSTREAM);
+  set('gateway.signingSecrets', env.TOLLGATE_GATEWAY_SECRET);
+  set('gateway.hosted', env.TOLLGATE_GATEWAY_HOSTED);
+  set('gateway.unknownRoutes', env.TOLLGATE_GATEWAY_UNKNOWN_ROUTES);
+  set('gateway.headersTimeoutMs', number(env.TOLLGATE_GATEWAY_TIMEOUT_MS));
   return out;
 }
 

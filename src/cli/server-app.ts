@@ -21,6 +21,7 @@ export async function buildServerApp(runtime: Runtime, options: { logger?: Fasti
     managementCallsPerMinute: config.managementCallsPerMinute,
     trustProxy: config.trustProxy,
     webhooks: { keySecret: config.keySecret, allowedHosts: config.webhookAllowedHosts },
+    gateway: config.gateway,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.metered !== undefined ? { metered: options.metered } : {}),
   });

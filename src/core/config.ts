@@ -4,6 +4,8 @@ import { catalogueVersionProblems, type CatalogueVersionConfig } from './catalog
 import { configInvalid, parsePlans, type Plans } from './plans.js';
 import { DEFAULT_THRESHOLD_PERCENTS, parseThresholdPercents } from './thresholds.js';
 import { ENFORCEMENT_MODES, type Enforcement } from './tenants.js';
+import { Reader } from './config-reader.js';
+import { parseGateway, type GatewayConfig } from './gateway-config.js';
 import { describe, isRecord, type Problems } from './validation.js';
 
 export const STORE_KINDS = ['sqlite', 'postgres', 'redis', 'parse', 'ram'] as const;
@@ -120,6 +122,8 @@ export interface Config {
    */
   readonly managementCallsPerMinute: number;
   readonly billing: BillingConfig;
+  /** Gateway mode: the upstream Tollgate meters and forwards to (issue 14). */
+  readonly gateway: GatewayConfig;
   readonly store: {
     readonly kind: StoreKind;
     readonly sqlitePath: string;
@@ -231,6 +235,7 @@ export function parseConfig(input: unknown): Config {
     authThrottle,
     managementCallsPerMinute: read.integer('managementCallsPerMinute', DEFAULT_MANAGEMENT_CALLS_PER_MINUTE, 0, 1_000_000),
     billing: parseBilling(input.billing, problems),
+    gateway: parseGateway(input.gateway, problems),
     store: {
       kind,
       sqlitePath: store.optionalString('sqlitePath') ?? './data/tollgate.db',
@@ -417,58 +422,6 @@ function parseCostRule(input: unknown, path: string, problems: Problems): CostRu
     default:
       problems.push(`${path}.kind: must be fixed, per_item or features, got ${describe(input.kind)}`);
       return undefined;
-  }
-}
-
-/** Reads typed fields from one object, collecting problems with their path. */
-class Reader {
-  constructor(
-    private readonly source: Record<string, unknown>,
-    private readonly problems: Problems,
-    private readonly prefix = '',
-  ) {}
-
-  private path(field: string) {
-    return this.prefix ? `${this.prefix}.${field}` : field;
-  }
-
-  string(field: string): string {
-    const value = this.source[field];
-    if (typeof value === 'string' && value.length > 0) return value;
-    this.problems.push(`${this.path(field)}: required text, got ${describe(value)}`);
-    return '';
-  }
-
-  optionalString(field: string): string | null {
-    const value = this.source[field];
-    if (value === undefined || value === null || value === '') return null;
-    if (typeof value === 'string') return value;
-    this.problems.push(`${this.path(field)}: must be text, got ${describe(value)}`);
-    return null;
-  }
-
-  boolean(field: string, fallback: boolean): boolean {
-    const value = this.source[field];
-    if (value === undefined) return fallback;
-    if (typeof value === 'boolean') return value;
-    this.problems.push(`${this.path(field)}: must be true or false, got ${describe(value)}`);
-    return fallback;
-  }
-
-  integer(field: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-    const value = this.source[field];
-    if (value === undefined) return fallback;
-    if (Number.isInteger(value) && (value as number) >= min && (value as number) <= max) return value as number;
-    this.problems.push(`${this.path(field)}: must be a whole number from ${min} to ${max}, got ${describe(value)}`);
-    return fallback;
-  }
-
-  oneOf<T extends string>(field: string, options: readonly T[], fallback: T): T {
-    const value = this.source[field];
-    if (value === undefined) return fallback;
-    if ((options as readonly unknown[]).includes(value)) return value as T;
-    this.problems.push(`${this.path(field)}: must be one of ${options.join(', ')}, got ${describe(value)}`);
-    return fallback;
   }
 }
 

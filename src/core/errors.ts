@@ -7,7 +7,7 @@
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, retryable: false, message: 'The request is not valid.' },
   INVALID_BATCH_SIZE: { status: 400, retryable: false, message: 'The batch size is outside the allowed range.' },
-  UNKNOWN_OPERATION: { status: 400, retryable: false, message: 'The operation is not in the catalogue.' },
+  UNKNOWN_OPERATION: { status: 404, retryable: false, message: 'The operation is not in the catalogue.' },
   INVALID_API_KEY: { status: 401, retryable: false, message: 'The API key is missing, unknown, revoked or expired.' },
   ADMIN_KEY_INVALID: { status: 401, retryable: false, message: 'The admin key is missing or wrong.' },
   PERMISSION_DENIED: { status: 403, retryable: false, message: 'This API key does not have the permission this call needs.' },
@@ -31,6 +31,8 @@ export const ERRORS = {
   CONFIG_INVALID: { status: 500, retryable: false, message: 'The configuration is invalid.' },
   KEY_SECRET_MISMATCH: { status: 500, retryable: false, message: 'The key secret is not the one this store was set up with: set the same TOLLGATE_KEY_SECRET on every server sharing it.' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal server error.' },
+  UPSTREAM_UNAVAILABLE: { status: 502, retryable: true, message: 'The upstream API could not be reached; nothing was charged.' },
+  UPSTREAM_TIMEOUT: { status: 504, retryable: true, message: 'The upstream API did not answer in time; nothing was charged.' },
   STORE_UNAVAILABLE: { status: 503, retryable: true, message: 'The usage store cannot be reached.' },
   DASHBOARD_NOT_BUILT: { status: 503, retryable: false, message: 'The dashboard has not been built: run `npm run build` (or `npm run build:web`) and restart the server.' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;

@@ -31,6 +31,10 @@ import { adminOutboxRoutes, deliveryRoutes } from './routes/outbox.js';
 import { spendingCeilingRoutes } from './routes/spending-ceiling.js';
 import { createWebhookEndpointService } from '../billing/webhook-endpoint-service.js';
 import { healthRoutes } from './routes/health.js';
+import { gatewayRoutes } from './routes/gateway.js';
+import { gatewayEnabled, type GatewayConfig } from '../core/gateway-config.js';
+import { PAPR_ROUTES } from '../gateway/papr-routes.js';
+import { createUpstreamForwarder } from '../gateway/upstream-forwarder.js';
 import { memoryRoutes } from './routes/memory.js';
 import { namespaceRoutes } from './routes/namespace.js';
 import { usageRoutes } from './routes/usage.js';
@@ -65,6 +69,8 @@ export interface AppDeps {
   readonly trustProxy?: string | null;
   /** Webhook endpoints: the key their signing secrets are sealed under, and the hosts they may point at (null: any public host). */
   readonly webhooks: { readonly keySecret: string; readonly allowedHosts: readonly string[] | null; readonly maxEndpoints?: number };
+  /** Gateway mode (issue 14): the upstream the routes table's routes are forwarded to; absent or without an upstream: none. */
+  readonly gateway?: GatewayConfig;
 }
 
 /** The whole HTTP surface, assembled from its dependencies. It never listens: the CLI does. */
@@ -85,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // One count for every scope: a client failing on /admin is the same client on /v1.
   const authFailures = createAuthFailures({ clock: deps.clock, config: deps.authThrottle ?? DEFAULT_AUTH_THROTTLE });
   const webhooks = createWebhookEndpointService({ store: deps.store.webhooks, keySecret: deps.webhooks.keySecret, clock: deps.clock, newId: () => newId('wh'), allowedHosts: deps.webhooks.allowedHosts, ...(deps.webhooks.maxEndpoints ? { maxEndpoints: deps.webhooks.maxEndpoints } : {}) });
+  const gateway = deps.gateway && gatewayEnabled(deps.gateway) ? deps.gateway : null;
   const reports = createUsageReports({ log: deps.store.log, directory: deps.store.directory, plans: deps.meter.plans, clock: deps.clock });
 
   await app.register(swagger, { openapi: OPENAPI as Parameters<typeof swagger>[1] extends infer O ? (O extends { openapi?: infer D } ? D : never) : never });
@@ -113,13 +120,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }
       // Unmetered (a benchmark of the bare API) means no limits at all, holdings' included.
       const holdingLimits = deps.metered === false ? () => ok(UNLIMITED_HOLDINGS) : (tenant: TenantContext) => deps.meter.holdingLimits(tenant);
-      await v1.register(memoryRoutes, { memory, holdingLimits });
-      await v1.register(feedbackRoutes, { memory, holdingLimits });
+      // With an upstream, the memory API is the upstream's unless a prefix is kept here (gateway.hosted).
+      const hosts = (prefix: string) => !gateway || gateway.hosted.some((h) => h === prefix || h.startsWith(`${prefix}/`) || prefix.startsWith(`${h}/`));
+      if (hosts('/v1/memory')) await v1.register(memoryRoutes, { memory, holdingLimits });
+      if (hosts('/v1/feedback')) await v1.register(feedbackRoutes, { memory, holdingLimits });
       await v1.register(namespaceRoutes, { tenancy: deps.tenancy, memory });
       await v1.register(usageRoutes, { directory: deps.store.directory, reports });
       await v1.register(webhookRoutes, { webhooks });
       await v1.register(deliveryRoutes, { outbox: deps.store.outbox, endpoints: deps.store.webhooks });
       await v1.register(spendingCeilingRoutes, { tenancy: deps.tenancy, plans: deps.meter.plans, clock: deps.clock });
+      if (gateway) {
+        const forwarder = createUpstreamForwarder(gateway, () => deps.clock.now());
+        app.addHook('onClose', () => forwarder.close());
+        await v1.register(gatewayRoutes, {
+          routes: PAPR_ROUTES,
+          forwarder,
+          catalogue: deps.meter.catalogue,
+          unknownRoutes: gateway.unknownRoutes,
+          isServed: (method, url) => v1.hasRoute({ method, url }),
+        });
+      }
     },
     { prefix: '/v1' },
   );

@@ -35,6 +35,12 @@ declare module 'fastify' {
      * which the charge is given back and the call counted as refused.
      */
     refusedFor: string | null;
+    /**
+     * Set by the meter plugin on a charged call: gives the charge back, once however often it is
+     * called. For a failure the status cannot tell, because the answer's headers had left before it
+     * (an upstream that broke off its body in gateway mode); the plugin itself calls it on a 5xx.
+     */
+    giveBackCharge: ((reason?: string) => Promise<void>) | null;
   }
 }
 

@@ -28,11 +28,14 @@ const ALLOWED: [RegExp, RegExp[]][] = [
   [/^tenancy\//, [/^core\//, /^stores\/contract\//]],
   [/^metering\//, [/^core\//, /^stores\/contract\//, /^tenancy\//]],
   [/^(analytics|billing|memory)\//, [/^core\//, /^stores\/contract\//]],
-  [/^http\//, [/^core\//, /^stores\/contract\//, /^tenancy\//, /^metering\//, /^analytics\//, /^billing\//, /^memory\//]],
+  // Forwarding to an upstream knows the config and the errors, nothing of the engine or the stores.
+  [/^gateway\//, [/^core\//]],
+  [/^http\//, [/^core\//, /^stores\/contract\//, /^tenancy\//, /^metering\//, /^analytics\//, /^billing\//, /^memory\//, /^gateway\//]],
   [/^cli\//, [/.*/]],
   // The package's entries (package.json "exports"): the library, and the receivers' webhook check.
   [/^index\.ts$/, [/^core\//, /^stores\//, /^tenancy\//, /^metering\//, /^analytics\//, /^billing\//]],
   [/^webhooks\.ts$/, [/^core\//, /^billing\/webhook-signature\.ts$/]],
+  [/^upstream\.ts$/, [/^gateway\/identity-signature\.ts$/]],
 ];
 
 const folderOf = (file: string) => {

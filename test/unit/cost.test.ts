@@ -94,7 +94,7 @@ describe('operation prices', () => {
   it('an unknown operation is a typed error', () => {
     const price = priceOperation(catalogue, 'teleport_v1');
     expect(price.ok).toBe(false);
-    if (!price.ok) expect([price.error.code, price.error.status]).toEqual(['UNKNOWN_OPERATION', 400]);
+    if (!price.ok) expect([price.error.code, price.error.status]).toEqual(['UNKNOWN_OPERATION', 404]);
   });
 
   it('configuration overrides a price, a currency and the batch bounds, and adds operations', () => {

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { isTollgateError } from '../../core/errors.js';
 import type { Clock, Logger } from '../../core/ports.js';
 import { holdingRefusalReasonOf } from '../../memory/index.js';
-import type { Meter } from '../../metering/index.js';
+import type { Decision, Meter } from '../../metering/index.js';
 import type { IdempotencyCache } from '../../stores/contract/index.js';
 import type { HttpMetrics } from './metrics.js';
 import { awaitStoredResponse, fingerprintOf, idempotencyKeyOf, responseToStore } from './idempotent-replay.js';
@@ -31,6 +31,7 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
   const { meter, clock } = options;
   app.decorateRequest('decision', null);
   app.decorateRequest('refusedFor', null);
+  app.decorateRequest('giveBackCharge', null);
 
   app.addHook('onRoute', (route) => {
     const operation = route.config?.operation;
@@ -51,6 +52,11 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
     });
     options.metrics.observeCharge(decision, (performance.now() - started) / 1000);
     request.decision = decision;
+    if (decision.allowed && !decision.replayed && decision.receipt) {
+      // At most once, whoever asks first: the answer's status (onSend) or a body that failed after it (the gateway).
+      let given: Promise<void> | null = null;
+      request.giveBackCharge = (reason) => (given ??= giveBack(decision, reason));
+    }
     setUsageHeaders(reply, decision, clock.now());
     if (!decision.allowed) throw decision.error;
     if (decision.replayed && idempotencyKey) {
@@ -60,6 +66,15 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
       return reply.code(stored.status).send(stored.body);
     }
   });
+
+  const giveBack = async (decision: Decision, reason: string | undefined): Promise<void> => {
+    try {
+      await meter.refund(decision, reason);
+      options.metrics.refunds.inc();
+    } catch (err) {
+      options.logger.error({ err, operation: decision.operation }, 'could not refund a failed call');
+    }
+  };
 
   /** The catalogue's rule for a charged call that ended in an error: a 5xx per configuration, a 4xx per operation. */
   const refundsOnStatus = (operation: string, status: number): boolean =>
@@ -76,12 +91,7 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
     const { decision, tenant, refusedFor } = request;
     if (!tenant || !decision?.allowed || decision.replayed || !decision.receipt) return payload;
     if (refusedFor || refundsOnStatus(decision.operation, reply.statusCode)) {
-      try {
-        await meter.refund(decision, refusedFor ?? undefined);
-        options.metrics.refunds.inc();
-      } catch (err) {
-        options.logger.error({ err, operation: decision.operation }, 'could not refund a failed call');
-      }
+      await request.giveBackCharge?.(refusedFor ?? undefined);
       return payload;
     }
     const key = request.headers['idempotency-key'];

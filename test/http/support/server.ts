@@ -5,6 +5,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createCatalogue, type OperationOverride } from '../../../src/core/catalogue.js';
 import { DEFAULT_AUTH_THROTTLE, DEFAULT_HTTP, DEFAULT_METERING, type AuthThrottleConfig, type HttpConfig, type MeteringConfig } from '../../../src/core/config.js';
 import { buildApp } from '../../../src/http/app.js';
+import { DEFAULT_GATEWAY, type GatewayConfig } from '../../../src/core/gateway-config.js';
 import { createMeter } from '../../../src/metering/index.js';
 import type { Store } from '../../../src/stores/contract/index.js';
 import { createSqliteStore } from '../../../src/stores/sqlite/index.js';
@@ -53,6 +54,8 @@ export async function startServer(
     /** Webhook endpoints an organization may have (20 when absent). */
     webhookMaxEndpoints?: number;
     trustProxy?: string;
+    /** Gateway mode: the upstream and its settings (DEFAULT_GATEWAY for the rest). */
+    gateway?: Partial<GatewayConfig>;
   } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-http-'));
@@ -64,7 +67,7 @@ export async function startServer(
   const meter = createMeter({ store, plans, catalogue: createCatalogue(options.operations), keySecret: TEST_KEY_SECRET, clock, metering });
   const tenancy = createTenancy({ directory: store.directory, plans, keySecret: TEST_KEY_SECRET, clock });
   const adminKeys = createAdminKeys({ settings: store.settings, keySecret: TEST_KEY_SECRET, configured: ADMIN_KEY });
-  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000, http: { ...DEFAULT_HTTP, ...options.http }, authThrottle: authThrottleOf(options.authThrottle), managementCallsPerMinute: options.managementCallsPerMinute ?? 0, webhooks: { keySecret: TEST_KEY_SECRET, allowedHosts: options.webhookHosts ?? null, ...(options.webhookMaxEndpoints ? { maxEndpoints: options.webhookMaxEndpoints } : {}) }, trustProxy: options.trustProxy ?? null, ...(options.dashboardRoot ? { dashboardRoot: options.dashboardRoot } : {}) });
+  const app = await buildApp({ store, meter, tenancy, adminKeys, clock, metering, maxContentBytes: 15_000, http: { ...DEFAULT_HTTP, ...options.http }, authThrottle: authThrottleOf(options.authThrottle), managementCallsPerMinute: options.managementCallsPerMinute ?? 0, webhooks: { keySecret: TEST_KEY_SECRET, allowedHosts: options.webhookHosts ?? null, ...(options.webhookMaxEndpoints ? { maxEndpoints: options.webhookMaxEndpoints } : {}) }, trustProxy: options.trustProxy ?? null, ...(options.gateway ? { gateway: { ...DEFAULT_GATEWAY, ...options.gateway } } : {}), ...(options.dashboardRoot ? { dashboardRoot: options.dashboardRoot } : {}) });
 
   const call: TestServer['call'] = async ({ key, admin, body, headers, ...rest }) => {
     const response = await app.inject({
