@@ -69,10 +69,10 @@ function forwardHandler(forwarder: UpstreamForwarder) {
       clientIp: request.ip,
       signal: aborted.signal,
       identity: {
-        organizationId: tenant.organization.id,
-        namespaceId: tenant.namespace?.id ?? '',
-        apiKeyId: tenant.apiKey.id,
-        userId: tenant.apiKey.userId ?? tenant.organization.ownerUserId ?? '',
+        organizationId: headerSafe(tenant.organization.id),
+        namespaceId: headerSafe(tenant.namespace?.id ?? ''),
+        apiKeyId: headerSafe(tenant.apiKey.id),
+        userId: headerSafe(tenant.apiKey.userId ?? ''),
         chargeId: decision?.allowed && decision.receipt ? decision.receipt.id : '',
       },
     });
@@ -91,3 +91,6 @@ function forwardHandler(forwarder: UpstreamForwarder) {
 
 const isStream = (value: unknown): value is NodeJS.ReadableStream & import('node:stream').Readable =>
   typeof value === 'object' && value !== null && typeof (value as { pipe?: unknown }).pipe === 'function';
+
+/** A header carries printable ASCII without spaces at its ends; any other id (a user's `zoë`) goes percent-encoded (docs/gateway.md). */
+const headerSafe = (value: string): string => (/^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/.test(value) ? value : encodeURIComponent(value));
