@@ -105,11 +105,11 @@ describe('a usage store that cannot be reached', () => {
 });
 
 describe('calls refused before any counter', () => {
-  it('an unknown operation is refused with 400 and nothing is counted', async () => {
+  it('an unknown operation is refused with 404 and nothing is counted', async () => {
     const w = await world();
     const { context } = await w.tenant({ organization: { planTier: 'growth' } });
     const decision = await w.meter.charge(context, 'no_such_operation_v1');
-    expect(decision).toMatchObject({ allowed: false, status: 400, operation: 'no_such_operation_v1', type: null, cost: 0, tier: null, isTrial: false, period: null, scopes: [], retryAfterSeconds: null });
+    expect(decision).toMatchObject({ allowed: false, status: 404, operation: 'no_such_operation_v1', type: null, cost: 0, tier: null, isTrial: false, period: null, scopes: [], retryAfterSeconds: null });
     if (decision.allowed) throw new Error('granted');
     expect(decision.error.code).toBe('UNKNOWN_OPERATION');
     const day = '2026-11-15';
