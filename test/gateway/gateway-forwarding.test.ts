@@ -8,26 +8,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyIdentity } from '../../src/upstream.js';
 import { startServer, type TestServer } from '../http/support/server.js';
 import { startUpstream, TEST_UPSTREAM_HEADER, type Upstream } from '../support/upstream.js';
-
-const SECRET = 'gateway-test-secret-0123456789-abcdefghijkl';
+import { GATEWAY_SECRET as SECRET, startGateway, type TestGateway } from './support/gateway.js';
 
 describe('gateway mode: the routes table forwarded to a real upstream', () => {
+  let g: TestGateway;
   let upstream: Upstream;
   let s: TestServer;
   let base: string;
-  let t: Awaited<ReturnType<TestServer['tenant']>>;
+  let t: TestGateway['tenant'];
 
   beforeAll(async () => {
-    upstream = await startUpstream();
-    s = await startServer({ gateway: { upstream: upstream.url, signingSecrets: [SECRET], headersTimeoutMs: 500 }, http: { requestTimeoutMs: 60_000 } });
-    t = await s.tenant({ rate_limits: { rate_limit_per_minute: 100_000 } });
-    await s.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(s.app.server.address() as { port: number }).port}`;
+    g = await startGateway({ gateway: { headersTimeoutMs: 500 }, http: { requestTimeoutMs: 60_000 } });
+    ({ upstream, server: s, base, tenant: t } = g);
   });
-  afterAll(async () => {
-    await s.close();
-    await upstream.close();
-  });
+  afterAll(() => g.close());
   afterEach(() => upstream.reset());
 
   const send = (method: string, path: string, options: { body?: unknown; behave?: string; headers?: Record<string, string> } = {}) =>

@@ -7,30 +7,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalogue } from '../../src/core/catalogue.js';
 import { PAPR_ROUTES } from '../../src/gateway/papr-routes.js';
-import { startServer, type TestServer } from '../http/support/server.js';
+import type { TestServer } from '../http/support/server.js';
 import Papr from '@papr/memory';
 import { PAPR_CLIENT_CALLS } from '../support/papr-client-calls.js';
-import { startUpstream, type Upstream } from '../support/upstream.js';
-
-const SECRET = 'gateway-test-secret-0123456789-abcdefghijkl';
+import type { Upstream } from '../support/upstream.js';
+import { startGateway, type TestGateway } from './support/gateway.js';
 
 describe('the official client through the gateway', () => {
+  let g: TestGateway;
   let upstream: Upstream;
   let s: TestServer;
   let base: string;
-  let t: Awaited<ReturnType<TestServer['tenant']>>;
+  let t: TestGateway['tenant'];
 
   beforeAll(async () => {
-    upstream = await startUpstream();
-    s = await startServer({ gateway: { upstream: upstream.url, signingSecrets: [SECRET] } });
-    t = await s.tenant({ rate_limits: { rate_limit_per_minute: 100_000 } });
-    await s.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(s.app.server.address() as { port: number }).port}`;
+    g = await startGateway();
+    ({ upstream, server: s, base, tenant: t } = g);
   });
-  afterAll(async () => {
-    await s.close();
-    await upstream.close();
-  });
+  afterAll(() => g.close());
 
   it(`calls all ${PAPR_CLIENT_CALLS.length} methods: each priced as the catalogue says, the usage moving by the sum`, async () => {
     const catalogue = createCatalogue();

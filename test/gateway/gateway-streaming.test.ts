@@ -9,10 +9,8 @@ import { request } from 'undici';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../http/support/server.js';
-import { downloadSha256, startUpstream, TEST_UPSTREAM_HEADER, type Upstream } from '../support/upstream.js';
-
-const SECRET = 'gateway-test-secret-0123456789-abcdefghijkl';
+import { downloadSha256, TEST_UPSTREAM_HEADER, type Upstream } from '../support/upstream.js';
+import { startGateway, type TestGateway } from './support/gateway.js';
 const SIZE = 50 * 1024 * 1024;
 const CHUNK = 64 * 1024;
 
@@ -32,22 +30,17 @@ function retainedSince(): () => number {
 }
 
 describe('gateway streaming', () => {
+  let g: TestGateway;
   let upstream: Upstream;
-  let s: TestServer;
   let base: string;
   let key: string;
 
   beforeAll(async () => {
-    upstream = await startUpstream();
-    s = await startServer({ gateway: { upstream: upstream.url, signingSecrets: [SECRET] }, http: { requestTimeoutMs: 120_000 } });
-    key = (await s.tenant({ rate_limits: { rate_limit_per_minute: 100_000 } })).key;
-    await s.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(s.app.server.address() as { port: number }).port}`;
+    g = await startGateway({ http: { requestTimeoutMs: 120_000 } });
+    ({ upstream, base } = g);
+    key = g.tenant.key;
   });
-  afterAll(async () => {
-    await s.close();
-    await upstream.close();
-  });
+  afterAll(() => g.close());
 
   it('passes a 50 MB upload through as it arrives, byte for byte', async () => {
     upstream.reset();
