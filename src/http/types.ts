@@ -36,11 +36,14 @@ declare module 'fastify' {
      */
     refusedFor: string | null;
     /**
-     * Set by the meter plugin on a charged call: gives the charge back, once however often it is
-     * called. For a failure the status cannot tell, because the answer's headers had left before it
-     * (an upstream that broke off its body in gateway mode); the plugin itself calls it on a 5xx.
+     * Gives a granted call's charge back, at most once however often it is called (nothing for a
+     * call that charged nothing). The meter plugin calls it on a failing status; the gateway for a
+     * failure the status cannot tell, because the answer's headers had left before it (an upstream
+     * that broke off its body). Only on /v1 routes, where the meter plugin runs.
      */
-    giveBackCharge: ((reason?: string) => Promise<void>) | null;
+    giveBackCharge(reason?: string): Promise<void>;
+    /** The give-back under way or done; null until giveBackCharge is first called. */
+    chargeGivenBack: Promise<void> | null;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isTollgateError } from '../../core/errors.js';
 import type { Clock, Logger } from '../../core/ports.js';
@@ -31,7 +31,14 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
   const { meter, clock } = options;
   app.decorateRequest('decision', null);
   app.decorateRequest('refusedFor', null);
-  app.decorateRequest('giveBackCharge', null);
+  app.decorateRequest('chargeGivenBack', null);
+  // One function for every request (not a closure per call): gives a granted call's charge back, at
+  // most once whoever asks first, the answer's status (onSend) or a body that failed after it (the gateway).
+  app.decorateRequest('giveBackCharge', function giveBackCharge(this: FastifyRequest, reason?: string): Promise<void> {
+    const decision = this.decision;
+    if (!decision?.allowed || decision.replayed || !decision.receipt) return Promise.resolve();
+    return (this.chargeGivenBack ??= giveBack(decision, reason));
+  });
 
   app.addHook('onRoute', (route) => {
     const operation = route.config?.operation;
@@ -52,11 +59,6 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
     });
     options.metrics.observeCharge(decision, (performance.now() - started) / 1000);
     request.decision = decision;
-    if (decision.allowed && !decision.replayed && decision.receipt) {
-      // At most once, whoever asks first: the answer's status (onSend) or a body that failed after it (the gateway).
-      let given: Promise<void> | null = null;
-      request.giveBackCharge = (reason) => (given ??= giveBack(decision, reason));
-    }
     setUsageHeaders(reply, decision, clock.now());
     if (!decision.allowed) throw decision.error;
     if (decision.replayed && idempotencyKey) {
@@ -91,7 +93,7 @@ export const meterPlugin = fp(async (app: FastifyInstance, options: MeterPluginO
     const { decision, tenant, refusedFor } = request;
     if (!tenant || !decision?.allowed || decision.replayed || !decision.receipt) return payload;
     if (refusedFor || refundsOnStatus(decision.operation, reply.statusCode)) {
-      await request.giveBackCharge?.(refusedFor ?? undefined);
+      await request.giveBackCharge(refusedFor ?? undefined);
       return payload;
     }
     const key = request.headers['idempotency-key'];

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TollgateError } from '../../core/errors.js';
 import type { Catalogue } from '../../core/catalogue.js';
@@ -79,7 +80,7 @@ function forwardHandler(forwarder: UpstreamForwarder) {
     // A body that breaks off after the headers left cannot change the status: the charge is given
     // back all the same, as for a 5xx (unless the caller was the one who went away).
     upstream.body.once('error', () => {
-      if (!aborted.signal.aborted) void request.giveBackCharge?.();
+      if (!aborted.signal.aborted) void request.giveBackCharge();
     });
     for (const [name, value] of Object.entries(upstream.headers)) {
       // Tollgate's own headers (usage, request id) are the answer's; the upstream's do not replace them.
@@ -89,8 +90,7 @@ function forwardHandler(forwarder: UpstreamForwarder) {
   };
 }
 
-const isStream = (value: unknown): value is NodeJS.ReadableStream & import('node:stream').Readable =>
-  typeof value === 'object' && value !== null && typeof (value as { pipe?: unknown }).pipe === 'function';
+const isStream = (value: unknown): value is Readable => value instanceof Readable;
 
 /** A header carries printable ASCII without spaces at its ends; any other id (a user's `zoë`) goes percent-encoded (docs/gateway.md). */
 const headerSafe = (value: string): string => (/^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/.test(value) ? value : encodeURIComponent(value));
